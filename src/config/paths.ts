@@ -1,0 +1,23 @@
+import os from 'node:os'
+import path from 'node:path'
+import {fileURLToPath} from 'node:url'
+
+/** Expand a leading `~` as btcli does for `--wallet.path` and friends. */
+export function expandHome(p: string): string {
+  if (p === '~') return os.homedir()
+  if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2))
+  return p
+}
+
+export const DEFAULT_WALLET_PATH = '~/.bittensor/wallets'
+export const DEFAULT_NEURON_ROOT = '~/.bittensor/miners'
+
+export function defaultCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME
+  return path.join(xdg && xdg.length > 0 ? xdg : path.join(os.homedir(), '.cache'), 'bitmind')
+}
+
+/** The package root (where `models/`, `package.json` live), found from this file's location in src/ or dist/. */
+export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+export const MODELS_DIR = path.join(PACKAGE_ROOT, 'models')
