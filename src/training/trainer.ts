@@ -1,0 +1,333 @@
+/**
+ * The NPR trainer (BitMind's recipe): Adam, BCE-with-logits on balanced real/fake batches, lr × 0.9 every
+ * `delrFreq` epochs, validation every epoch, `model_epoch_best` on a better validation accuracy, early stop
+ * after `patience` epochs without one, then a test evaluation and `model_epoch_last`.
+ *
+ * Output folder: config.json, events/ (TensorBoard), model_epoch_best/ + .onnx, model_epoch_last/ + .onnx,
+ * resume/ (weights, Adam moments, counters: written after every epoch and on abort), metrics.json.
+ */
+import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
+import {existsSync} from 'node:fs'
+import path from 'node:path'
+
+import * as tf from '@tensorflow/tfjs'
+
+import {createRng} from '../config/random.js'
+import {Adam, scheduledLr, type AdamState} from './adam.js'
+import {computeMetrics, type Metrics} from './metrics.js'
+import {balancedEpoch, mixSeed, toBatchTensor, type RgbImage, type SampleRef, type SampleSet} from './samples.js'
+import {EventWriter} from './tensorboard.js'
+
+export interface TrainableNet {
+  forward(x: tf.Tensor4D, training: boolean): tf.Tensor1D
+  trainableVariables(): tf.Variable[]
+}
+
+/** How the trainer persists a network: our format (a folder), its ONNX export, and loading it back. */
+export interface ModelStore<N extends TrainableNet> {
+  save(net: N, dir: string): Promise<void>
+  load(dir: string): Promise<N>
+  exportOnnx?(net: N, file: string): Promise<void>
+}
+
+export interface TrainConfig {
+  experiment: string
+  epochs: number
+  batchSize: number
+  lr: number
+  beta1: number
+  beta2: number
+  delrFreq: number
+  minLr: number
+  patience: number
+  seed: number
+  inputSize: number
+  trainCrop?: number
+  /** samples per class per epoch (default: the larger training pool) */
+  perClass?: number
+  /** cap on validation samples per class (default: all) */
+  valPerClass?: number
+  evalBatchSize: number
+}
+
+export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'experiment'> = {
+  epochs: 100,
+  batchSize: 32,
+  lr: 1e-4,
+  beta1: 0.9,
+  beta2: 0.999,
+  delrFreq: 20,
+  minLr: 1e-6,
+  patience: 10,
+  seed: 0,
+  inputSize: 224,
+  evalBatchSize: 16,
+}
+
+export interface ProgressEvent {
+  epoch: number
+  epochs: number
+  batch: number
+  batches: number
+  loss: number
+  imagesPerSec: number
+  etaS: number
+}
+
+export interface EpochSummary {
+  epoch: number
+  lr: number
+  trainLoss: number
+  imagesPerSec: number
+  seconds: number
+  val?: {accuracy: number; ap: number}
+  improved: boolean
+}
+
+export interface TrainResult {
+  status: 'finished' | 'early-stopped' | 'interrupted'
+  outDir: string
+  epochsRun: number
+  bestEpoch: number
+  bestValAccuracy: number
+  history: EpochSummary[]
+  test?: Metrics
+  /** where training continues with `resume` */
+  resumeDir: string
+  seconds: number
+}
+
+export interface TrainOptions<N extends TrainableNet> {
+  net: N
+  store: ModelStore<N>
+  train: SampleSet
+  val?: SampleSet
+  test?: SampleSet
+  config: TrainConfig
+  /** the experiment folder (checkpoints/<experiment>) */
+  outDir: string
+  /** a resume/ folder written by an earlier run */
+  resume?: string
+  signal?: AbortSignal
+  onProgress?: (e: ProgressEvent) => void
+  onEpoch?: (e: EpochSummary) => void
+  log?: (msg: string) => void
+}
+
+interface RunState {
+  epoch: number
+  batch: number
+  bestValAccuracy: number
+  bestEpoch: number
+  sinceBest: number
+  history: EpochSummary[]
+  seconds: number
+}
+
+// ---- resumable checkpoints ----
+
+async function writeAdamState(dir: string, s: AdamState): Promise<void> {
+  const names = [...s.moments.keys()]
+  const meta = names.map((n) => ({name: n, shape: s.moments.get(n)!.shape}))
+  const parts: Buffer[] = []
+  for (const n of names) {
+    const {m, v} = s.moments.get(n)!
+    parts.push(Buffer.from(m.buffer, m.byteOffset, m.byteLength), Buffer.from(v.buffer, v.byteOffset, v.byteLength))
+  }
+  await writeFile(path.join(dir, 'optimizer.json'), JSON.stringify({step: s.step, lr: s.lr, moments: meta}))
+  await writeFile(path.join(dir, 'optimizer.bin'), Buffer.concat(parts))
+}
+
+async function readAdamState(dir: string): Promise<AdamState> {
+  const meta = JSON.parse(await readFile(path.join(dir, 'optimizer.json'), 'utf8')) as {step: number; lr: number; moments: {name: string; shape: number[]}[]}
+  const bin = await readFile(path.join(dir, 'optimizer.bin'))
+  const moments: AdamState['moments'] = new Map()
+  let off = 0
+  const take = (n: number) => {
+    if (off + n * 4 > bin.length) throw new Error(`${dir}/optimizer.bin is shorter than optimizer.json says`)
+    const out = new Float32Array(n)
+    out.set(new Float32Array(bin.buffer.slice(bin.byteOffset + off, bin.byteOffset + off + n * 4)))
+    off += n * 4
+    return out
+  }
+  for (const {name, shape} of meta.moments) {
+    const n = shape.reduce((a, b) => a * b, 1)
+    moments.set(name, {shape, m: take(n), v: take(n)})
+  }
+  return {step: meta.step, lr: meta.lr, moments}
+}
+
+async function saveResume<N extends TrainableNet>(outDir: string, net: N, store: ModelStore<N>, adam: Adam, state: RunState, config: TrainConfig): Promise<string> {
+  const dir = path.join(outDir, 'resume')
+  const tmp = path.join(outDir, 'resume.tmp')
+  await rm(tmp, {recursive: true, force: true})
+  await mkdir(tmp, {recursive: true})
+  await store.save(net, path.join(tmp, 'model'))
+  await writeAdamState(tmp, await adam.getState())
+  await writeFile(path.join(tmp, 'state.json'), JSON.stringify({...state, config}, null, 2))
+  await rm(dir, {recursive: true, force: true})
+  await rename(tmp, dir)
+  return dir
+}
+
+// ---- evaluation ----
+
+/** Scores (sigmoid of the logit) of the network for the given samples at the evaluation transform. */
+export async function scoreSet(net: TrainableNet, set: SampleSet, refs: readonly SampleRef[], batchSize: number): Promise<{labels: number[]; scores: number[]; sources: string[]}> {
+  const labels: number[] = [], scores: number[] = [], sources: string[] = []
+  for (let i = 0; i < refs.length; i += batchSize) {
+    const chunk = refs.slice(i, i + batchSize)
+    const images: RgbImage[] = []
+    for (const r of chunk) {
+      const {img, source} = await set.baseImage(r)
+      images.push(img)
+      sources.push(source)
+      labels.push(r.label)
+    }
+    const x = toBatchTensor(images)
+    const p = tf.tidy(() => tf.sigmoid(net.forward(x, false)))
+    scores.push(...(await p.data()))
+    x.dispose()
+    p.dispose()
+  }
+  return {labels, scores, sources}
+}
+
+// ---- the loop ----
+
+export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Promise<TrainResult> {
+  const {store, config, outDir} = opts
+  const log = opts.log ?? (() => {})
+  let net = opts.net
+  await mkdir(outDir, {recursive: true})
+  const adam = new Adam({lr: config.lr, beta1: config.beta1, beta2: config.beta2})
+  let state: RunState = {epoch: 0, batch: 0, bestValAccuracy: -1, bestEpoch: -1, sinceBest: 0, history: [], seconds: 0}
+
+  if (opts.resume) {
+    const saved = JSON.parse(await readFile(path.join(opts.resume, 'state.json'), 'utf8')) as RunState & {config: TrainConfig}
+    net = await store.load(path.join(opts.resume, 'model'))
+    adam.setState(await readAdamState(opts.resume))
+    state = {epoch: saved.epoch, batch: saved.batch, bestValAccuracy: saved.bestValAccuracy, bestEpoch: saved.bestEpoch, sinceBest: saved.sinceBest, history: saved.history, seconds: saved.seconds}
+    log(`resuming ${opts.resume} at epoch ${state.epoch + 1}, batch ${state.batch}`)
+  }
+  await writeFile(path.join(outDir, 'config.json'), JSON.stringify({...config, resumedFrom: opts.resume ?? null}, null, 2))
+  const tb = new EventWriter(path.join(outDir, 'events'))
+  const t0 = Date.now() - state.seconds * 1000
+  const vars = net.trainableVariables()
+  const params = new Map(vars.map((v, i) => [String(i), v]))
+  const perClass = config.perClass ?? Math.max(opts.train.realSize, opts.train.fakeSize)
+  const batches = Math.ceil((2 * perClass) / config.batchSize)
+  let status: TrainResult['status'] = 'finished'
+  let resumeDir = path.join(outDir, 'resume')
+
+  const saveModel = async (name: string) => {
+    await store.save(net, path.join(outDir, name))
+    if (store.exportOnnx) await store.exportOnnx(net, path.join(outDir, `${name}.onnx`))
+  }
+
+  try {
+    epochs: for (; state.epoch < config.epochs; state.epoch++, state.batch = 0) {
+      const epoch = state.epoch
+      adam.lr = scheduledLr(config.lr, epoch, config.delrFreq, 0.9, config.minLr)
+      const refs = balancedEpoch(opts.train.realSize, opts.train.fakeSize, perClass, config.seed, epoch)
+      const te = Date.now()
+      let lossSum = 0, lossN = 0, seen = 0
+      for (let b = state.batch; b < batches; b++) {
+        if (opts.signal?.aborted) {
+          state.batch = b
+          state.seconds = (Date.now() - t0) / 1000
+          resumeDir = await saveResume(outDir, net, store, adam, state, config)
+          status = 'interrupted'
+          log(`interrupted: saved ${resumeDir} (epoch ${epoch + 1}, batch ${b})`)
+          break epochs
+        }
+        const chunk = refs.slice(b * config.batchSize, (b + 1) * config.batchSize)
+        const rng = createRng(mixSeed(config.seed, epoch, b + 1))
+        const images: RgbImage[] = []
+        for (const r of chunk) images.push(await opts.train.trainImage(r, rng))
+        const x = toBatchTensor(images)
+        const y = tf.tensor1d(chunk.map((r) => r.label), 'float32')
+        const {value, grads} = tf.variableGrads(
+          () => tf.losses.sigmoidCrossEntropy(y, net.forward(x, true)) as tf.Scalar,
+          vars,
+        )
+        const byIndex: Record<string, tf.Tensor> = {}
+        vars.forEach((v, i) => {
+          const g = grads[v.name]
+          if (g) byIndex[String(i)] = g
+        })
+        adam.apply(params, byIndex)
+        const loss = (await value.data())[0]!
+        tf.dispose([x, y, value, ...Object.values(grads)])
+        if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}`)
+        lossSum += loss * chunk.length
+        lossN += chunk.length
+        seen += chunk.length
+        const ips = seen / ((Date.now() - te) / 1000)
+        const left = (batches - b - 1) * config.batchSize
+        opts.onProgress?.({epoch: epoch + 1, epochs: config.epochs, batch: b + 1, batches, loss: lossSum / lossN, imagesPerSec: ips, etaS: left / ips})
+      }
+      const step = (epoch + 1) * batches
+      const trainLoss = lossN > 0 ? lossSum / lossN : Number.NaN
+      const imagesPerSec = seen / ((Date.now() - te) / 1000)
+      tb.scalars({'train/loss': trainLoss, lr: adam.lr, 'train/images_per_sec': imagesPerSec}, step)
+
+      const summary: EpochSummary = {epoch: epoch + 1, lr: adam.lr, trainLoss, imagesPerSec, seconds: (Date.now() - te) / 1000, improved: false}
+      if (opts.val) {
+        const r = await scoreSet(net, opts.val, opts.val.allRefs(config.valPerClass), config.evalBatchSize)
+        const m = computeMetrics(r.labels, r.scores)
+        summary.val = {accuracy: m.accuracy, ap: m.ap}
+        tb.scalars({'val/accuracy': m.accuracy, 'val/ap': m.ap}, step)
+        summary.improved = m.accuracy > state.bestValAccuracy
+      } else {
+        // without a validation split every epoch counts as an improvement (best = latest)
+        summary.improved = true
+      }
+      if (summary.improved) {
+        state.bestValAccuracy = summary.val?.accuracy ?? Number.NaN
+        state.bestEpoch = epoch + 1
+        state.sinceBest = 0
+        await saveModel('model_epoch_best')
+      } else {
+        state.sinceBest++
+      }
+      state.history.push(summary)
+      opts.onEpoch?.(summary)
+      log(`epoch ${epoch + 1}: loss ${trainLoss.toFixed(4)}${summary.val ? `, val acc ${summary.val.accuracy.toFixed(4)}, AP ${summary.val.ap.toFixed(4)}` : ''}${summary.improved ? ' (best)' : ''}`)
+      state.seconds = (Date.now() - t0) / 1000
+      resumeDir = await saveResume(outDir, net, store, adam, {...state, epoch: epoch + 1, batch: 0}, config)
+      if (opts.val && state.sinceBest >= config.patience) {
+        status = 'early-stopped'
+        log(`early stop: no better validation accuracy for ${config.patience} epochs`)
+        state.epoch++
+        break
+      }
+    }
+  } finally {
+    tb.close()
+  }
+
+  const result: TrainResult = {
+    status,
+    outDir,
+    epochsRun: state.history.length,
+    bestEpoch: state.bestEpoch,
+    bestValAccuracy: state.bestValAccuracy,
+    history: state.history,
+    resumeDir,
+    seconds: (Date.now() - t0) / 1000,
+  }
+  if (status !== 'interrupted') {
+    await saveModel('model_epoch_last')
+    if (opts.test) {
+      const bestDir = path.join(outDir, 'model_epoch_best')
+      const best = existsSync(bestDir) ? await store.load(bestDir) : net
+      const r = await scoreSet(best, opts.test, opts.test.allRefs(), config.evalBatchSize)
+      result.test = computeMetrics(r.labels, r.scores)
+      log(`test (model_epoch_best): accuracy ${result.test.accuracy.toFixed(4)}, AP ${result.test.ap.toFixed(4)}`)
+    }
+  }
+  await writeFile(path.join(outDir, 'metrics.json'), JSON.stringify(result, null, 2))
+  adam.dispose()
+  return result
+}

@@ -1,0 +1,79 @@
+import * as tf from '@tensorflow/tfjs'
+import {describe, expect, it} from '@jest/globals'
+
+import {createRng} from '../../src/config/random.js'
+import {Adam, scheduledLr} from '../../src/training/adam.js'
+import {balancedEpoch, cropFlip, mixSeed, randomCropFlip, toBatchTensor} from '../../src/training/samples.js'
+
+describe('Adam (PyTorch update rule)', () => {
+  it('matches torch.optim.Adam on a scalar over three steps', async () => {
+    await tf.setBackend('cpu')
+    const p = tf.variable(tf.scalar(1))
+    const params = new Map([['0', p]])
+    const adam = new Adam({lr: 0.1})
+    // reference values: the PyTorch formula evaluated in float64 (see adam.ts)
+    const expected = [0.900000002, 0.9366103542405654, 0.9502794203389762]
+    for (const [k, g] of [0.5, -1.0, 0.25].entries()) {
+      adam.apply(params, {'0': tf.scalar(g)})
+      expect((await p.data())[0]).toBeCloseTo(expected[k]!, 6)
+    }
+    // state round trip: a copy continues exactly like the original
+    const state = await adam.getState()
+    expect(state.step).toBe(3)
+    const q = tf.variable(tf.scalar((await p.data())[0]!))
+    const copy = new Adam({lr: 0.1})
+    copy.setState(state)
+    adam.apply(params, {'0': tf.scalar(0.3)})
+    copy.apply(new Map([['0', q]]), {'0': tf.scalar(0.3)})
+    expect((await q.data())[0]).toBeCloseTo((await p.data())[0]!, 7)
+  })
+
+  it('decays lr by 0.9 every delr-freq epochs down to the floor', () => {
+    expect(scheduledLr(1e-4, 0, 20)).toBe(1e-4)
+    expect(scheduledLr(1e-4, 19, 20)).toBe(1e-4)
+    expect(scheduledLr(1e-4, 20, 20)).toBeCloseTo(9e-5, 12)
+    expect(scheduledLr(1e-4, 45, 20)).toBeCloseTo(8.1e-5, 12)
+    expect(scheduledLr(1e-4, 100000, 20)).toBe(1e-6)
+  })
+})
+
+describe('sampling and batches', () => {
+  it('balanced epochs hold as many real as fake samples, repeat under a seed and change per epoch', () => {
+    const e0 = balancedEpoch(3, 10, 10, 7, 0)
+    expect(e0).toHaveLength(20)
+    expect(e0.filter((r) => r.label === 0)).toHaveLength(10)
+    const fakes = e0.filter((r) => r.label === 1).map((r) => r.index).sort((a, b) => a - b)
+    expect(fakes).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])
+    // the small real pool is cycled: every real image appears 3 or 4 times
+    const counts = [0, 0, 0]
+    for (const r of e0) if (r.label === 0) counts[r.index]!++
+    expect(counts.every((c) => c === 3 || c === 4)).toBe(true)
+    expect(balancedEpoch(3, 10, 10, 7, 0)).toEqual(e0)
+    expect(balancedEpoch(3, 10, 10, 7, 1)).not.toEqual(e0)
+    expect(mixSeed(1, 2, 3)).not.toBe(mixSeed(1, 3, 2))
+  })
+
+  it('crops without resampling and mirrors', () => {
+    // 3×2 image, pixel value = 10·row + col in every channel
+    const img = {width: 3, height: 2, data: Uint8Array.from([0, 1, 2, 10, 11, 12].flatMap((v) => [v, v, v]))}
+    const c = cropFlip(img, 1, 0, 2, false, false)
+    expect(Array.from(c.data.filter((_, i) => i % 3 === 0))).toEqual([1, 2, 11, 12])
+    const h = cropFlip(img, 1, 0, 2, true, false)
+    expect(Array.from(h.data.filter((_, i) => i % 3 === 0))).toEqual([2, 1, 12, 11])
+    const v = cropFlip(img, 0, 0, 2, false, true)
+    expect(Array.from(v.data.filter((_, i) => i % 3 === 0))).toEqual([10, 11, 0, 1])
+    expect(() => cropFlip(img, 2, 0, 2, false, false)).toThrow(/does not fit/)
+    const r = randomCropFlip({width: 40, height: 40, data: new Uint8Array(40 * 40 * 3)}, 16, createRng(1), 4)
+    expect([r.width, r.height]).toEqual([16, 16])
+  })
+
+  it('stacks images into NHWC x/255', async () => {
+    const a = {width: 1, height: 1, data: Uint8Array.from([255, 0, 51])}
+    const b = {width: 1, height: 1, data: Uint8Array.from([0, 255, 102])}
+    const t = toBatchTensor([a, b])
+    expect(t.shape).toEqual([2, 1, 1, 3])
+    const d = Array.from(await t.data())
+    expect(d.map((x) => Math.round(x * 255))).toEqual([255, 0, 51, 0, 255, 102])
+    expect(() => toBatchTensor([a, {width: 2, height: 1, data: new Uint8Array(6)}])).toThrow(/share a size/)
+  })
+})

@@ -1,0 +1,133 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import * as tf from '@tensorflow/tfjs'
+import sharp from 'sharp'
+import {beforeAll, describe, expect, it} from '@jest/globals'
+
+import {createRng, type Rng} from '../../src/config/random.js'
+import {SampleSet, type ImageOps, type PoolLike, type RgbImage} from '../../src/training/samples.js'
+import {train, type ModelStore, type TrainableNet} from '../../src/training/trainer.js'
+import {readEventFile} from '../../src/training/tensorboard.js'
+
+const SIZE = 32
+
+/** real: smooth random blobs; fake: the same kind of image at half size, upsampled ×2 nearest (NPR's cue) */
+function makeImage(rng: Rng, fake: boolean): RgbImage {
+  const s = fake ? SIZE / 2 : SIZE
+  const base = new Float32Array(s * s * 3)
+  const [a, b, c] = [rng() * 6, rng() * 6, rng() * 6]
+  for (let y = 0; y < s; y++) for (let x = 0; x < s; x++) for (let k = 0; k < 3; k++) {
+    base[(y * s + x) * 3 + k] = 128 + 60 * Math.sin(a * x / s + b * y / s + c * k) + 40 * (rng() - 0.5)
+  }
+  const data = new Uint8Array(SIZE * SIZE * 3)
+  const f = SIZE / s
+  for (let y = 0; y < SIZE; y++) for (let x = 0; x < SIZE; x++) for (let k = 0; k < 3; k++) {
+    data[(y * SIZE + x) * 3 + k] = Math.max(0, Math.min(255, Math.round(base[(Math.floor(y / f) * s + Math.floor(x / f)) * 3 + k]!)))
+  }
+  return {data, width: SIZE, height: SIZE}
+}
+
+async function pngPool(name: string, images: RgbImage[]): Promise<PoolLike> {
+  const pngs = await Promise.all(images.map((im) => sharp(Buffer.from(im.data), {raw: {width: im.width, height: im.height, channels: 3}}).png().toBuffer()))
+  return {size: pngs.length, name, get: async (index) => ({bytes: pngs[index]!, source: name, index})}
+}
+
+const ops: ImageOps = {
+  decode: async (bytes) => {
+    const {data, info} = await sharp(bytes).removeAlpha().raw().toBuffer({resolveWithObject: true})
+    return {data: new Uint8Array(data), width: info.width, height: info.height}
+  },
+  base: async (img) => img,
+}
+
+/** A small conv net standing in for NPR until the detector lands. */
+class TinyNet implements TrainableNet {
+  readonly vars: tf.Variable[]
+  constructor(values?: tf.Tensor[]) {
+    const rng = createRng(5)
+    const init = (shape: number[], std: number) => tf.tensor(Float32Array.from({length: shape.reduce((a, b) => a * b)}, () => (rng() - 0.5) * 2 * std), shape)
+    this.vars = (values ?? [init([3, 3, 3, 8], 0.3), init([8], 0), init([8, 1], 0.3), init([1], 0)]).map((t) => tf.variable(t))
+  }
+  forward(x: tf.Tensor4D, _training: boolean): tf.Tensor1D {
+    return tf.tidy(() => {
+      const [w, b, fw, fb] = this.vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>]
+      const npr = x.sub(tf.image.resizeNearestNeighbor(tf.avgPool(x, 2, 2, 'valid'), [x.shape[1], x.shape[2]]))
+      const h = tf.relu(tf.conv2d(npr.mul(10), w, 1, 'same').add(b))
+      return h.mean([1, 2]).matMul(fw).add(fb).squeeze([1]) as tf.Tensor1D
+    })
+  }
+  trainableVariables(): tf.Variable[] {
+    return this.vars
+  }
+}
+
+const store: ModelStore<TinyNet> = {
+  async save(net, dir) {
+    fs.mkdirSync(dir, {recursive: true})
+    const vals = await Promise.all(net.vars.map(async (v) => ({shape: v.shape, data: Array.from(await v.data())})))
+    fs.writeFileSync(path.join(dir, 'weights.json'), JSON.stringify(vals))
+  },
+  async load(dir) {
+    const vals = JSON.parse(fs.readFileSync(path.join(dir, 'weights.json'), 'utf8')) as {shape: number[]; data: number[]}[]
+    return new TinyNet(vals.map((v) => tf.tensor(v.data, v.shape)))
+  },
+  async exportOnnx(_net, file) {
+    fs.writeFileSync(file, 'onnx placeholder for the tiny test net')
+  },
+}
+
+describe('trainer', () => {
+  let trainSet: SampleSet, valSet: SampleSet
+  beforeAll(async () => {
+    await tf.setBackend('cpu')
+    const rng = createRng(11)
+    const real = Array.from({length: 32}, () => makeImage(rng, false))
+    const fake = Array.from({length: 32}, () => makeImage(rng, true))
+    trainSet = new SampleSet({real: await pngPool('real', real.slice(0, 24)), fake: await pngPool('fake', fake.slice(0, 24))}, ops, {inputSize: SIZE})
+    valSet = new SampleSet({real: await pngPool('real', real.slice(24)), fake: await pngPool('fake', fake.slice(24))}, ops, {inputSize: SIZE})
+  })
+
+  it('trains 2 epochs: loss goes down, best model and event files exist, resume continues from the saved epoch', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
+    const config = {experiment: 't', epochs: 2, batchSize: 8, lr: 3e-2, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
+    const losses: number[] = []
+    const r = await train({net: new TinyNet(), store, train: trainSet, val: valSet, test: valSet, config, outDir: out, onProgress: (e) => losses.push(e.loss)})
+    expect(r.status).toBe('finished')
+    expect(r.history).toHaveLength(2)
+    expect(r.history[1]!.trainLoss).toBeLessThan(r.history[0]!.trainLoss)
+    expect(fs.existsSync(path.join(out, 'model_epoch_best', 'weights.json'))).toBe(true)
+    expect(fs.existsSync(path.join(out, 'model_epoch_best.onnx'))).toBe(true)
+    expect(fs.existsSync(path.join(out, 'model_epoch_last.onnx'))).toBe(true)
+    expect(r.test?.count).toBe(16)
+    const events = fs.readdirSync(path.join(out, 'events'))
+    expect(events.length).toBe(1)
+    const ev = readEventFile(path.join(out, 'events', events[0]!))
+    expect(ev[0]!.fileVersion).toBe('brain.Event:2')
+    const tags = new Set(ev.flatMap((e) => Object.keys(e.scalars)))
+    for (const t of ['train/loss', 'val/accuracy', 'val/ap', 'lr']) expect(tags.has(t)).toBe(true)
+
+    // resume to 3 epochs: only epoch 3 runs, with the saved optimizer step count
+    const state = JSON.parse(fs.readFileSync(path.join(out, 'resume', 'state.json'), 'utf8'))
+    expect(state.epoch).toBe(2)
+    const r2 = await train({net: new TinyNet(), store, train: trainSet, val: valSet, config: {...config, epochs: 3}, outDir: out, resume: path.join(out, 'resume')})
+    expect(r2.history.map((h) => h.epoch)).toEqual([1, 2, 3])
+    const opt = JSON.parse(fs.readFileSync(path.join(out, 'resume', 'optimizer.json'), 'utf8'))
+    expect(opt.step).toBe(3 * 6)
+  })
+
+  it('an abort mid-epoch saves a checkpoint that resumes at that batch', async () => {
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
+    const config = {experiment: 't', epochs: 1, batchSize: 8, lr: 1e-2, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
+    const ac = new AbortController()
+    const r = await train({net: new TinyNet(), store, train: trainSet, config, outDir: out, signal: ac.signal, onProgress: (e) => e.batch === 2 && ac.abort()})
+    expect(r.status).toBe('interrupted')
+    const state = JSON.parse(fs.readFileSync(path.join(out, 'resume', 'state.json'), 'utf8'))
+    expect([state.epoch, state.batch]).toEqual([0, 2])
+    const batches: number[] = []
+    const r2 = await train({net: new TinyNet(), store, train: trainSet, config, outDir: out, resume: r.resumeDir, onProgress: (e) => batches.push(e.batch)})
+    expect(r2.status).toBe('finished')
+    expect(batches).toEqual([3, 4, 5, 6])
+  })
+})
