@@ -54,7 +54,7 @@ class TinyNet implements TrainableNet {
     return tf.tidy(() => {
       const [w, b, fw, fb] = this.vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>]
       const npr = x.sub(tf.image.resizeNearestNeighbor(tf.avgPool(x, 2, 2, 'valid') as tf.Tensor4D, [x.shape[1], x.shape[2]]))
-      const h = tf.relu(tf.conv2d(npr.mul(10), w, 1, 'same').add(b))
+      const h = tf.relu(tf.conv2d(npr.mul(10) as tf.Tensor4D, w, 1, 'same').add(b))
       return h.mean([1, 2]).matMul(fw).add(fb).squeeze([1]) as tf.Tensor1D
     })
   }
