@@ -187,12 +187,18 @@ function quotas(photos: readonly Photo[], total: number, min: number): number[] 
   return q
 }
 
+/** Only an empty folder or an earlier corpus (it has a manifest.jsonl) may be written over. */
+async function assertCorpusTarget(outDir: string): Promise<void> {
+  if (!existsSync(outDir)) return
+  const entries = await readdir(outDir)
+  if (entries.length > 0 && !entries.includes('manifest.jsonl')) {
+    throw new Error(`${outDir} is not empty and holds no manifest.jsonl: refusing to write a corpus over it`)
+  }
+}
+
 async function prepareOutDir(outDir: string): Promise<void> {
+  await assertCorpusTarget(outDir)
   if (existsSync(outDir)) {
-    const entries = await readdir(outDir)
-    if (entries.length > 0 && !entries.includes('manifest.jsonl')) {
-      throw new Error(`${outDir} is not empty and holds no manifest.jsonl: refusing to write a corpus over it`)
-    }
     for (const e of ['train', 'val', 'test', 'manifest.jsonl', 'corpus.json']) await rm(path.join(outDir, e), {recursive: true, force: true})
   }
   for (const s of CORPUS_SPLITS) for (const c of ['real', 'fake']) await mkdir(path.join(outDir, s, c), {recursive: true})
@@ -213,6 +219,7 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
   const catalog = opts.catalog ?? PHOTO_CATALOG
   const outDir = path.resolve(opts.outDir)
 
+  await assertCorpusTarget(outDir)
   let roots: Map<string, string>
   let tempWork: string | undefined
   if (opts.packagesRoot) {
