@@ -184,8 +184,12 @@ export interface DatasetDownloadOptions extends DownloadFileOptions {
   cacheDir: string
   maxRows?: number
   maxBytes?: number
+  /** called once the split's files are listed (before any download) */
+  onListed?: (files: RemoteFile[]) => void
   /** called before each file: index, count and the file */
   onFileStart?: (i: number, n: number, file: RemoteFile) => void
+  /** called after each file */
+  onFileDone?: (i: number, n: number, result: DownloadFileResult) => void
 }
 
 export interface DatasetDownloadResult {
@@ -233,6 +237,7 @@ async function parquetRows(file: string): Promise<number> {
  */
 export async function downloadDataset(spec: DatasetSpec, opts: DatasetDownloadOptions): Promise<DatasetDownloadResult> {
   const files = await listDatasetParquet(spec, opts)
+  opts.onListed?.(files)
   const dir = datasetDir(opts.cacheDir, spec.id)
   const result: DatasetDownloadResult = {dataset: spec.id, dir, files: [], rows: 0, bytes: 0, fetched: 0, skipped: 0}
   for (const [i, f] of files.entries()) {
@@ -250,6 +255,7 @@ export async function downloadDataset(spec: DatasetSpec, opts: DatasetDownloadOp
     result.rows += rows
     result.bytes += r.bytes
     result.fetched += r.fetched
+    opts.onFileDone?.(i, files.length, r)
   }
   result.skipped = files.length - result.files.length
   return result
