@@ -118,7 +118,7 @@ export async function downloadFile(remote: RemoteFile, dest: string, opts: Downl
   let fetched = 0
   let linkedEtag: string | undefined
 
-  await withRetries(`download ${label}`, opts, async () => {
+  const fetchPart = () => withRetries(`download ${label}`, opts, async () => {
     let offset = (await fileSize(part)) ?? 0
     if (remote.size !== undefined && offset > remote.size) {
       await rm(part, {force: true})
@@ -170,7 +170,17 @@ export async function downloadFile(remote: RemoteFile, dest: string, opts: Downl
     }
   })
 
-  const verified = await verify(part, remote, linkedEtag, label)
+  await fetchPart()
+  let verified: DownloadFileResult['verified']
+  try {
+    verified = await verify(part, remote, linkedEtag, label)
+  } catch (error) {
+    // a .part from an older revision of the file can resume into garbage: start over once
+    if (!(error instanceof ChecksumError) || resumedFrom === 0) throw error
+    opts.log?.(`${label}: the resumed download failed its checksum; fetching it again from the start`)
+    await fetchPart()
+    verified = await verify(part, remote, linkedEtag, label)
+  }
   const bytes = (await stat(part)).size
   if (remote.size !== undefined && bytes !== remote.size) {
     await rm(part, {force: true})

@@ -89,6 +89,7 @@ export class ParquetPool implements ImagePool {
       rowStart: row,
       rowEnd: row + 1,
       utf8: false,
+      useOffsetIndex: true,
     })
     const bytes = imageCellBytes(rows[0]?.[this.imageColumn])
     if (!bytes) throw new Error(`${part.file} row ${row}: column "${this.imageColumn}" holds no image bytes`)

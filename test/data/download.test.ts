@@ -99,6 +99,16 @@ describe('downloadDataset', () => {
     expect(await readFile(dest(name))).toEqual(fileA)
   })
 
+  it('starts over once when a resumed .part turns out to hold other content', async () => {
+    const name = 'data/train-00000-of-00002.parquet'
+    await mkdir(path.dirname(dest(name)), {recursive: true})
+    await writeFile(dest(name) + '.part', Buffer.alloc(3000, 7))
+    const r = await downloadDataset(spec('test/ds'), {...opts(), maxRows: 1})
+    expect(r.files[0]!.verified).toBe('sha256')
+    expect(r.files[0]!.fetched).toBe(2 * fileA.length - 3000)
+    expect(await readFile(dest(name))).toEqual(fileA)
+  })
+
   it('rejects a checksum mismatch and keeps neither the file nor the part', async () => {
     hub.repos.get('test/ds')!.files[1]!.sha256 = 'ab'.repeat(32)
     await expect(downloadDataset(spec('test/ds'), opts())).rejects.toThrow(ChecksumError)
