@@ -107,9 +107,9 @@ export function splitPhotos<T extends {package: string}>(photos: readonly T[], s
   const nTest = Math.max(1, Math.round(photos.length * fraction.test))
   // held-out photos sit at even strides through the dealt order, alternating val / test
   const held: CorpusSplit[] = []
-  for (let v = nVal, t = nTest; v + t > 0; ) {
-    if (v > 0) held.push('val'), v--
-    if (t > 0) held.push('test'), t--
+  for (let k = 0; k < Math.max(nVal, nTest); k++) {
+    if (k < nVal) held.push('val')
+    if (k < nTest) held.push('test')
   }
   const stride = photos.length / held.length
   const slot = new Map<number, CorpusSplit>()
