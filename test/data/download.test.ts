@@ -5,9 +5,9 @@ import path from 'node:path'
 
 import {afterEach, beforeAll, beforeEach, describe, expect, it} from '@jest/globals'
 
-import {ChecksumError, downloadDataset, datasetDir} from '../../src/data/download.js'
+import {ChecksumError, datasetDir, downloadDataset} from '../../src/data/download.js'
 import {listRepoFiles} from '../../src/data/hub.js'
-import {ParquetPool} from '../../src/data/parquet-pool.js'
+import {openDatasetPool} from '../../src/data/dataset-pool.js'
 import type {DatasetSpec} from '../../src/data/registry.js'
 import {FakeHub, sha256} from './hub-server.js'
 import {imageParquet, noisePng} from './fixtures.js'
@@ -67,8 +67,9 @@ describe('downloadDataset', () => {
     expect(await readFile(dest('data/train-00000-of-00002.parquet'))).toEqual(fileA)
     expect(existsSync(dest('data/train-00000-of-00002.parquet.part'))).toBe(false)
     expect(hub.log.filter((l) => l.url.startsWith('/api/')).every((l) => l.auth === 'Bearer hf_test')).toBe(true)
-    const pool = await ParquetPool.open(r.dir, {label: 0})
-    expect(pool.size).toBe(16)
+    const pool = await openDatasetPool(spec('test/ds'), cache)
+    expect([pool.size, pool.label, pool.name]).toEqual([16, 0, 'test/ds'])
+    await expect(openDatasetPool(spec('test/other'), cache)).rejects.toThrow(/run `bitmind download-data --datasets test\/other`/)
     for (const i of [0, 9, 15]) expect((await pool.get(i)).bytes).toEqual(images[i])
     // a second run finds the files complete and fetches nothing
     const again = await downloadDataset(spec('test/ds'), opts())
