@@ -47,6 +47,14 @@ export interface TrainConfig {
   perClass?: number
   /** cap on validation samples per class (default: all) */
   valPerClass?: number
+  /** raw train crops start at multiples of this (keeps up-sampling grids aligned with the network's strides) */
+  cropAlign?: number
+  /**
+   * Before each validation, re-estimate BatchNorm running statistics over this many training batches
+   * (forward in training mode, no gradients). At the high learning rates a short CPU run needs, running
+   * averages lag the weights and bias eval-mode predictions; 0 turns it off.
+   */
+  bnRecalibrationBatches?: number
   evalBatchSize: number
 }
 
@@ -193,6 +201,24 @@ export async function scoreSet(net: TrainableNet, set: SampleSet, refs: readonly
   return {labels, scores, sources}
 }
 
+/** Forward passes in training mode (BN running statistics update) over fresh training batches, no gradients. */
+async function recalibrateBn(net: TrainableNet, set: SampleSet, config: TrainConfig, epoch: number): Promise<void> {
+  const n = config.bnRecalibrationBatches ?? 0
+  const refs = balancedEpoch(set.realSize, set.fakeSize, Math.ceil((n * config.batchSize) / 2), config.seed ^ 0xb17, epoch)
+  for (let b = 0; b < n; b++) {
+    const chunk = refs.slice(b * config.batchSize, (b + 1) * config.batchSize)
+    if (chunk.length === 0) break
+    const rng = createRng(mixSeed(config.seed ^ 0xb17, epoch, b))
+    const images: RgbImage[] = []
+    for (const r of chunk) images.push(await set.trainImage(r, rng))
+    const x = toBatchTensor(images)
+    tf.tidy(() => {
+      net.forward(x, true)
+    })
+    x.dispose()
+  }
+}
+
 // ---- the loop ----
 
 export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Promise<TrainResult> {
@@ -272,6 +298,7 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
       const imagesPerSec = seen / ((Date.now() - te) / 1000)
       tb.scalars({'train/loss': trainLoss, lr: adam.lr, 'train/images_per_sec': imagesPerSec}, step)
 
+      if (config.bnRecalibrationBatches) await recalibrateBn(net, opts.train, config, epoch)
       const summary: EpochSummary = {epoch: epoch + 1, lr: adam.lr, trainLoss, imagesPerSec, seconds: (Date.now() - te) / 1000, improved: false}
       if (opts.val) {
         const r = await scoreSet(net, opts.val, opts.val.allRefs(config.valPerClass), config.evalBatchSize)
