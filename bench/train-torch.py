@@ -59,6 +59,8 @@ def main():
     steps = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     batch = int(sys.argv[2]) if len(sys.argv) > 2 else 16
     size = int(sys.argv[3]) if len(sys.argv) > 3 else 224
+    # Debian's build may start with one OpenMP thread; use every core, as the issue's reference did
+    torch.set_num_threads(int(os.environ.get('THREADS', os.cpu_count())))
     torch.manual_seed(0)
     net = Npr().train()
     print(f'params {sum(p.numel() for p in net.parameters())}')
