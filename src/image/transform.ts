@@ -1,0 +1,150 @@
+import sharp, {type Sharp} from 'sharp'
+
+import type {RgbImage} from './types.js'
+
+function toSharp(img: RgbImage): Sharp {
+  return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
+    raw: {width: img.width, height: img.height, channels: 3},
+  })
+}
+
+async function fromSharp(s: Sharp): Promise<RgbImage> {
+  const {data, info} = await s.removeAlpha().raw().toBuffer({resolveWithObject: true})
+  return {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height}
+}
+
+/** Bilinear resize with antialiasing when shrinking (as PIL's BILINEAR, which torchvision's Resize uses on images). */
+export async function resize(img: RgbImage, width: number, height: number): Promise<RgbImage> {
+  if (img.width === width && img.height === height) return img
+  return fromSharp(toSharp(img).resize(width, height, {fit: 'fill', kernel: 'linear'}))
+}
+
+/** Copy out a rectangle (no resampling). */
+export function crop(img: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
+  if (left < 0 || top < 0 || left + width > img.width || top + height > img.height) {
+    throw new RangeError(`crop ${width}x${height}+${left}+${top} outside ${img.width}x${img.height}`)
+  }
+  const out = new Uint8Array(width * height * 3)
+  for (let y = 0; y < height; y++) {
+    const src = ((top + y) * img.width + left) * 3
+    out.set(img.data.subarray(src, src + width * 3), y * width * 3)
+  }
+  return {data: out, width, height}
+}
+
+/** BitMind's base transform: centre-crop to the shorter side, then resize to size×size. */
+export async function centerCropResize(img: RgbImage, size: number): Promise<RgbImage> {
+  const side = Math.min(img.width, img.height)
+  // torchvision CenterCrop rounds the offset to the nearest pixel
+  const left = Math.round((img.width - side) / 2)
+  const top = Math.round((img.height - side) / 2)
+  const square = side === img.width && side === img.height ? img : crop(img, left, top, side, side)
+  return resize(square, size, size)
+}
+
+export interface Normalisation {
+  mean?: readonly number[]
+  std?: readonly number[]
+}
+
+function norm(opts: Normalisation): {mean: number[]; std: number[]} {
+  return {mean: [...(opts.mean ?? [0, 0, 0])], std: [...(opts.std ?? [1, 1, 1])]}
+}
+
+function checkSameSize(images: RgbImage[]): {w: number; h: number} {
+  if (images.length === 0) throw new RangeError('no images')
+  const {width: w, height: h} = images[0]!
+  for (const im of images) if (im.width !== w || im.height !== h) throw new RangeError(`mixed sizes in a batch: ${w}x${h} and ${im.width}x${im.height}`)
+  return {w, h}
+}
+
+/** Batch → float32 N×3×H×W with x/255, then (x − mean)/std per channel when given. */
+export function toNCHW(images: RgbImage[], opts: Normalisation = {}): Float32Array {
+  const {w, h} = checkSameSize(images)
+  const {mean, std} = norm(opts)
+  const plane = w * h
+  const out = new Float32Array(images.length * 3 * plane)
+  images.forEach((im, n) => {
+    const base = n * 3 * plane
+    for (let c = 0; c < 3; c++) {
+      const m = mean[c]!, s = std[c]!
+      const o = base + c * plane
+      for (let i = 0; i < plane; i++) out[o + i] = (im.data[i * 3 + c]! / 255 - m) / s
+    }
+  })
+  return out
+}
+
+/** Batch → float32 N×H×W×3 with x/255, then (x − mean)/std per channel when given. */
+export function toNHWC(images: RgbImage[], opts: Normalisation = {}): Float32Array {
+  const {w, h} = checkSameSize(images)
+  const {mean, std} = norm(opts)
+  const per = w * h * 3
+  const out = new Float32Array(images.length * per)
+  images.forEach((im, n) => {
+    const o = n * per
+    for (let i = 0; i < per; i++) {
+      const c = i % 3
+      out[o + i] = (im.data[i]! / 255 - mean[c]!) / std[c]!
+    }
+  })
+  return out
+}
+
+/** JPEG at PIL's default quality 75 unless told (the synapse carries JPEG). */
+export async function encodeJpeg(img: RgbImage, quality = 75): Promise<Buffer> {
+  return toSharp(img).jpeg({quality}).toBuffer()
+}
+
+export async function encodePng(img: RgbImage): Promise<Buffer> {
+  return toSharp(img).png().toBuffer()
+}
+
+export function flipHorizontal(img: RgbImage): RgbImage {
+  const {width: w, height: h} = img
+  const out = new Uint8Array(img.data.length)
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const s = (y * w + x) * 3, d = (y * w + (w - 1 - x)) * 3
+      out[d] = img.data[s]!
+      out[d + 1] = img.data[s + 1]!
+      out[d + 2] = img.data[s + 2]!
+    }
+  }
+  return {data: out, width: w, height: h}
+}
+
+export function flipVertical(img: RgbImage): RgbImage {
+  const {width: w, height: h} = img
+  const out = new Uint8Array(img.data.length)
+  const row = w * 3
+  for (let y = 0; y < h; y++) out.set(img.data.subarray(y * row, (y + 1) * row), (h - 1 - y) * row)
+  return {data: out, width: w, height: h}
+}
+
+/**
+ * Rotate counter-clockwise by `degrees` about the centre, same canvas size, nearest neighbour, black fill —
+ * torchvision's RandomRotation defaults (expand=False, NEAREST, fill 0).
+ */
+export function rotate(img: RgbImage, degrees: number): RgbImage {
+  const {width: w, height: h} = img
+  const out = new Uint8Array(img.data.length)
+  const a = (degrees * Math.PI) / 180
+  const cos = Math.cos(a), sin = Math.sin(a)
+  const cx = (w - 1) / 2, cy = (h - 1) / 2
+  for (let y = 0; y < h; y++) {
+    const dy = y - cy
+    for (let x = 0; x < w; x++) {
+      const dx = x - cx
+      // inverse map: each output pixel samples the source rotated back by the angle (y axis points down)
+      const sx = Math.round(cos * dx - sin * dy + cx)
+      const sy = Math.round(sin * dx + cos * dy + cy)
+      if (sx < 0 || sy < 0 || sx >= w || sy >= h) continue
+      const s = (sy * w + sx) * 3, d = (y * w + x) * 3
+      out[d] = img.data[s]!
+      out[d + 1] = img.data[s + 1]!
+      out[d + 2] = img.data[s + 2]!
+    }
+  }
+  return {data: out, width: w, height: h}
+}
