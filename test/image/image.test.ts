@@ -4,7 +4,7 @@ import path from 'node:path'
 import zlib from 'node:zlib'
 
 import {describe, expect, it} from '@jest/globals'
-import sharp from 'sharp'
+import sharp, {type Sharp, type SharpOptions} from 'sharp'
 
 import {createRng} from '../../src/config/random.js'
 import {augmentChallenge, augmentTrain, randomResizedCropBox} from '../../src/image/augment.js'
@@ -34,12 +34,12 @@ function pixel(img: RgbImage, x: number, y: number): number[] {
 describe('decodeImage', () => {
   const src = gradient(16, 12)
   it.each([
-    ['png', (s: sharp.Sharp) => s.png(), 0],
-    ['webp lossless', (s: sharp.Sharp) => s.webp({lossless: true}), 0],
-    ['tiff', (s: sharp.Sharp) => s.tiff({compression: 'lzw'}), 0],
-    ['jpeg', (s: sharp.Sharp) => s.jpeg({quality: 95}), 12],
-    ['avif', (s: sharp.Sharp) => s.avif({quality: 90}), 30],
-    ['gif', (s: sharp.Sharp) => s.gif(), 30],
+    ['png', (s: Sharp) => s.png(), 0],
+    ['webp lossless', (s: Sharp) => s.webp({lossless: true}), 0],
+    ['tiff', (s: Sharp) => s.tiff({compression: 'lzw'}), 0],
+    ['jpeg', (s: Sharp) => s.jpeg({quality: 95}), 12],
+    ['avif', (s: Sharp) => s.avif({quality: 90}), 30],
+    ['gif', (s: Sharp) => s.gif(), 30],
   ])('decodes %s to RGB of the right size', async (_name, enc, tol) => {
     const bytes = await enc(rawSharp(src)).toBuffer()
     const img = await decodeImage(bytes)
@@ -53,7 +53,7 @@ describe('decodeImage', () => {
     const red = {data: new Uint8Array(8 * 8 * 3).map((_, i) => (i % 3 === 0 ? 255 : 0)), width: 8, height: 8}
     const blue = {data: new Uint8Array(8 * 8 * 3).map((_, i) => (i % 3 === 2 ? 255 : 0)), width: 8, height: 8}
     const stacked = Buffer.concat([Buffer.from(red.data), Buffer.from(blue.data)])
-    const gif = await sharp(stacked, {raw: {width: 8, height: 16, channels: 3, pageHeight: 8}} as sharp.SharpOptions)
+    const gif = await sharp(stacked, {raw: {width: 8, height: 16, channels: 3, pageHeight: 8}} as SharpOptions)
       .gif().toBuffer()
     expect((await sharp(gif, {pages: -1}).metadata()).pages).toBe(2)
     const img = await decodeImage(gif)
