@@ -3,12 +3,15 @@ import os from 'node:os'
 import path from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
+import '@tensorflow/tfjs-backend-wasm'
 import sharp from 'sharp'
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
 import {createRng, type Rng} from '../../src/config/random.js'
 import {SampleSet, type ImageOps, type PoolLike, type RgbImage} from '../../src/training/samples.js'
-import {train, type ModelStore, type TrainableNet} from '../../src/training/trainer.js'
+import {train, type ModelStore} from '../../src/training/trainer.js'
+import {NprNet} from '../../src/detector/npr.js'
+import {registerFastConv2dGrad} from '../../src/training/conv-grad.js'
 import {readEventFile} from '../../src/training/tensorboard.js'
 
 const SIZE = 32
@@ -42,46 +45,38 @@ const ops: ImageOps = {
   base: async (img) => img,
 }
 
-/** A small conv net standing in for NPR until the detector lands. */
-class TinyNet implements TrainableNet {
-  readonly vars: tf.Variable[]
-  constructor(values?: tf.Tensor[]) {
-    const rng = createRng(5)
-    const init = (shape: number[], std: number) => tf.tensor(Float32Array.from({length: shape.reduce((a, b) => a * b)}, () => (rng() - 0.5) * 2 * std), shape)
-    this.vars = (values ?? [init([3, 3, 3, 8], 0.3), init([8], 0), init([8, 1], 0.3), init([1], 0)]).map((t) => tf.variable(t))
-  }
-  forward(x: tf.Tensor4D, _training: boolean): tf.Tensor1D {
-    return tf.tidy(() => {
-      const [w, b, fw, fb] = this.vars as [tf.Variable<tf.Rank.R4>, tf.Variable<tf.Rank.R1>, tf.Variable<tf.Rank.R2>, tf.Variable<tf.Rank.R1>]
-      const npr = x.sub(tf.image.resizeNearestNeighbor(tf.avgPool(x, 2, 2, 'valid') as tf.Tensor4D, [x.shape[1], x.shape[2]]))
-      const h = tf.relu(tf.conv2d(npr.mul(10) as tf.Tensor4D, w, 1, 'same').add(b))
-      return h.mean([1, 2]).matMul(fw).add(fb).squeeze([1]) as tf.Tensor1D
-    })
-  }
-  trainableVariables(): tf.Variable[] {
-    return this.vars
-  }
-}
-
-const store: ModelStore<TinyNet> = {
+/** NPR checkpoints as bare state dicts (JSON shapes + float32 data), independent of the tfjs folder format. */
+const store: ModelStore<NprNet> = {
   async save(net, dir) {
     fs.mkdirSync(dir, {recursive: true})
-    const vals = await Promise.all(net.vars.map(async (v) => ({shape: v.shape, data: Array.from(await v.data())})))
-    fs.writeFileSync(path.join(dir, 'weights.json'), JSON.stringify(vals))
+    const sd = net.stateDict()
+    const meta = [...sd].map(([k, v]) => ({k, shape: v.shape, n: v.data.length}))
+    fs.writeFileSync(path.join(dir, 'sd.json'), JSON.stringify(meta))
+    fs.writeFileSync(path.join(dir, 'sd.bin'), Buffer.concat([...sd.values()].map((v) => Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength))))
   },
   async load(dir) {
-    const vals = JSON.parse(fs.readFileSync(path.join(dir, 'weights.json'), 'utf8')) as {shape: number[]; data: number[]}[]
-    return new TinyNet(vals.map((v) => tf.tensor(v.data, v.shape)))
+    const meta = JSON.parse(fs.readFileSync(path.join(dir, 'sd.json'), 'utf8')) as {k: string; shape: number[]; n: number}[]
+    const bin = fs.readFileSync(path.join(dir, 'sd.bin'))
+    const sd = new Map<string, {shape: number[]; data: Float32Array}>()
+    let off = 0
+    for (const {k, shape, n} of meta) {
+      sd.set(k, {shape, data: new Float32Array(bin.buffer.slice(bin.byteOffset + off, bin.byteOffset + off + 4 * n))})
+      off += 4 * n
+    }
+    const net = new NprNet()
+    net.loadStateDict(sd)
+    return net
   },
   async exportOnnx(_net, file) {
-    fs.writeFileSync(file, 'onnx placeholder for the tiny test net')
+    fs.writeFileSync(file, 'onnx export stands in here')
   },
 }
 
 describe('trainer', () => {
   let trainSet: SampleSet, valSet: SampleSet
   beforeAll(async () => {
-    await tf.setBackend('cpu')
+    await tf.setBackend('wasm')
+    registerFastConv2dGrad()
     const rng = createRng(11)
     const real = Array.from({length: 32}, () => makeImage(rng, false))
     const fake = Array.from({length: 32}, () => makeImage(rng, true))
@@ -91,13 +86,13 @@ describe('trainer', () => {
 
   it('trains 2 epochs: loss goes down, best model and event files exist, resume continues from the saved epoch', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
-    const config = {experiment: 't', epochs: 2, batchSize: 8, lr: 3e-2, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
+    const config = {experiment: 't', epochs: 2, batchSize: 8, lr: 1e-3, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
     const losses: number[] = []
-    const r = await train({net: new TinyNet(), store, train: trainSet, val: valSet, test: valSet, config, outDir: out, onProgress: (e) => losses.push(e.loss)})
+    const r = await train({net: new NprNet({seed: 3}), store, train: trainSet, val: valSet, test: valSet, config, outDir: out, onProgress: (e) => losses.push(e.loss)})
     expect(r.status).toBe('finished')
     expect(r.history).toHaveLength(2)
     expect(r.history[1]!.trainLoss).toBeLessThan(r.history[0]!.trainLoss)
-    expect(fs.existsSync(path.join(out, 'model_epoch_best', 'weights.json'))).toBe(true)
+    expect(fs.existsSync(path.join(out, 'model_epoch_best', 'sd.json'))).toBe(true)
     expect(fs.existsSync(path.join(out, 'model_epoch_best.onnx'))).toBe(true)
     expect(fs.existsSync(path.join(out, 'model_epoch_last.onnx'))).toBe(true)
     expect(r.test?.count).toBe(16)
@@ -111,7 +106,7 @@ describe('trainer', () => {
     // resume to 3 epochs: only epoch 3 runs, with the saved optimizer step count
     const state = JSON.parse(fs.readFileSync(path.join(out, 'resume', 'state.json'), 'utf8'))
     expect(state.epoch).toBe(2)
-    const r2 = await train({net: new TinyNet(), store, train: trainSet, val: valSet, config: {...config, epochs: 3}, outDir: out, resume: path.join(out, 'resume')})
+    const r2 = await train({net: new NprNet({seed: 3}), store, train: trainSet, val: valSet, config: {...config, epochs: 3}, outDir: out, resume: path.join(out, 'resume')})
     expect(r2.history.map((h) => h.epoch)).toEqual([1, 2, 3])
     const opt = JSON.parse(fs.readFileSync(path.join(out, 'resume', 'optimizer.json'), 'utf8'))
     expect(opt.step).toBe(3 * 6)
@@ -121,12 +116,12 @@ describe('trainer', () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
     const config = {experiment: 't', epochs: 1, batchSize: 8, lr: 1e-2, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
     const ac = new AbortController()
-    const r = await train({net: new TinyNet(), store, train: trainSet, config, outDir: out, signal: ac.signal, onProgress: (e) => e.batch === 2 && ac.abort()})
+    const r = await train({net: new NprNet({seed: 3}), store, train: trainSet, config, outDir: out, signal: ac.signal, onProgress: (e) => e.batch === 2 && ac.abort()})
     expect(r.status).toBe('interrupted')
     const state = JSON.parse(fs.readFileSync(path.join(out, 'resume', 'state.json'), 'utf8'))
     expect([state.epoch, state.batch]).toEqual([0, 2])
     const batches: number[] = []
-    const r2 = await train({net: new TinyNet(), store, train: trainSet, config, outDir: out, resume: r.resumeDir, onProgress: (e) => batches.push(e.batch)})
+    const r2 = await train({net: new NprNet({seed: 3}), store, train: trainSet, config, outDir: out, resume: r.resumeDir, onProgress: (e) => batches.push(e.batch)})
     expect(r2.status).toBe('finished')
     expect(batches).toEqual([3, 4, 5, 6])
   })
