@@ -1,0 +1,98 @@
+import type {Rng} from '../config/random.js'
+import {augmentChallenge, decodeImage, encodeJpeg, type RgbImage} from '../image/index.js'
+import type {Label} from './reward.js'
+import type {Challenge, ChallengeSource} from './validator.js'
+
+/** The data engineer's ImagePool, as far as challenges need it. */
+export interface ImagePoolLike {
+  readonly size: number
+  readonly name: string
+  get(index: number): Promise<{bytes: Buffer; source: string; index: number}>
+}
+
+/** The generation engineer's SyntheticSource, as far as challenges need it. */
+export interface SyntheticSourceLike {
+  readonly name: string
+  generate(opts: {seed?: number; width?: number; height?: number; baseImage?: RgbImage}): Promise<{image: RgbImage; meta: Record<string, unknown>}>
+}
+
+export interface ChallengeBuilderOptions {
+  realPools: readonly ImagePoolLike[]
+  /** synthetic image generators (text-to-image pipelines, ESRGAN) */
+  fakeSources: readonly SyntheticSourceLike[]
+  /** pools of already generated images (an offline corpus' fake half, a generation cache) */
+  fakePools?: readonly ImagePoolLike[]
+  rng: Rng
+  /** output size after RandomResizedCrop (BitMind: 256) */
+  size?: number
+  /** JPEG quality (PIL's default 75, as the Python validator sends) */
+  quality?: number
+  /** probability of a fake challenge (BitMind: 0.5) */
+  fakeProbability?: number
+  /** pick a real photo as the base image of a generator that can take one (ESRGAN round trip); default true */
+  realBaseForFakes?: boolean
+}
+
+/**
+ * Challenges as the BitMind validator builds them (DESIGN §4): a coin flip between a random row of a real pool
+ * (label 0) and a generated image (label 1), then RandomRotation / RandomResizedCrop / flips, JPEG q75, base64.
+ */
+export class ChallengeBuilder implements ChallengeSource {
+  private readonly size: number
+  private readonly quality: number
+  private readonly pFake: number
+
+  constructor(private readonly opts: ChallengeBuilderOptions) {
+    if (!this.hasReal() && !this.hasFake()) {
+      throw new Error('no challenge images: give a non-empty real or fake pool, or a synthetic source')
+    }
+    this.size = opts.size ?? 256
+    this.quality = opts.quality ?? 75
+    this.pFake = opts.fakeProbability ?? 0.5
+  }
+
+  private hasReal(): boolean {
+    return this.opts.realPools.some((p) => p.size > 0)
+  }
+
+  private fakePools(): ImagePoolLike[] {
+    return (this.opts.fakePools ?? []).filter((p) => p.size > 0)
+  }
+
+  private hasFake(): boolean {
+    return this.opts.fakeSources.length > 0 || this.fakePools().length > 0
+  }
+
+  private async randomRow(pools: readonly ImagePoolLike[]): Promise<{image: RgbImage; source: string}> {
+    const pool = pools[Math.floor(this.opts.rng() * pools.length)]!
+    const index = Math.floor(this.opts.rng() * pool.size)
+    const row = await pool.get(index)
+    const image = await decodeImage(row.bytes, {name: `${pool.name}[${index}]`})
+    return {image, source: pool.name}
+  }
+
+  private randomReal(): Promise<{image: RgbImage; source: string}> {
+    return this.randomRow(this.opts.realPools.filter((p) => p.size > 0))
+  }
+
+  private async randomFake(): Promise<{image: RgbImage; source: string}> {
+    const pools = this.fakePools()
+    const n = this.opts.fakeSources.length + pools.length
+    const pick = Math.floor(this.opts.rng() * n)
+    if (pick >= this.opts.fakeSources.length) return this.randomRow(pools)
+    const src = this.opts.fakeSources[pick]!
+    const seed = Math.floor(this.opts.rng() * 2 ** 31)
+    const base = this.opts.realBaseForFakes !== false && this.hasReal() ? (await this.randomReal()).image : undefined
+    const {image} = await src.generate({seed, baseImage: base, width: base ? undefined : this.size, height: base ? undefined : this.size})
+    return {image, source: src.name}
+  }
+
+  async next(): Promise<Challenge> {
+    const canFake = this.hasFake()
+    const label: Label = !this.hasReal() ? 1 : !canFake ? 0 : this.opts.rng() < this.pFake ? 1 : 0
+    const {image, source} = label === 1 ? await this.randomFake() : await this.randomReal()
+    const augmented = await augmentChallenge(image, this.opts.rng, this.size)
+    const jpeg = await encodeJpeg(augmented, this.quality)
+    return {label, source, image: jpeg.toString('base64')}
+  }
+}
