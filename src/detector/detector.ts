@@ -1,0 +1,13 @@
+import type {RgbImage} from '../image/index.js'
+
+/** A batch of images in, one probability of "AI-generated" per image out. */
+export interface Detector {
+  readonly name: string
+  readonly inputSize: number
+  predict(images: RgbImage[]): Promise<number[]>
+  dispose(): Promise<void>
+}
+
+export function sigmoid(x: number): number {
+  return 1 / (1 + Math.exp(-x))
+}
