@@ -21,3 +21,13 @@ export function defaultCacheDir(): string {
 export const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 
 export const MODELS_DIR = path.join(PACKAGE_ROOT, 'models')
+
+/** Data files shipped with the package (e.g. the devnet's runtime metadata). */
+export const ASSETS_DIR = path.join(PACKAGE_ROOT, 'assets')
+
+/**
+ * The shipped detector (trained by `bitmind train` on the offline corpus; see models/MODEL_CARD.md): what
+ * `predict`, `mine` and `eval` use when no model is given. Our tfjs format of the same weights is models/npr/.
+ */
+export const DEFAULT_MODEL_PATH = path.join(MODELS_DIR, 'npr.onnx')
+export const DEFAULT_MODEL_TFJS_DIR = path.join(MODELS_DIR, 'npr')
