@@ -1,7 +1,89 @@
-import {NotBuiltCommand} from '../config/base-command.js'
+import {existsSync} from 'node:fs'
+import path from 'node:path'
 
-export default class Predict extends NotBuiltCommand {
-  static override description = 'not built yet'
-  static override issue = '2'
+import {Args, Flags} from '@oclif/core'
+
+import {BitmindCommand} from '../config/base-command.js'
+import {backendFlag, loggingFlags} from '../config/flags.js'
+import {DEFAULT_MODEL_PATH, DEFAULT_MODEL_TFJS_DIR} from '../config/paths.js'
+import {collectImageFiles, loadDetector, ModelNotFoundError, predictFiles, type FileResult} from '../detector/index.js'
+
+function defaultModel(): string | undefined {
+  if (existsSync(DEFAULT_MODEL_PATH)) return DEFAULT_MODEL_PATH
+  if (existsSync(path.join(DEFAULT_MODEL_TFJS_DIR, 'model.json'))) return DEFAULT_MODEL_TFJS_DIR
+  return undefined
+}
+
+export default class Predict extends BitmindCommand {
+  static override description = 'Score images: the probability that each is AI-generated (> 0.5 = fake)'
   static override strict = false
+  static override args = {
+    paths: Args.string({description: 'image files or folders (searched recursively)', required: true}),
+  }
+
+  static override examples = [
+    '<%= config.bin %> predict test/fixtures/images/sample.png',
+    '<%= config.bin %> predict photos/ --batch-size 32 --json',
+    '<%= config.bin %> predict --model npr.pth --engine onnx img.jpg',
+  ]
+
+  static override flags = {
+    model: Flags.string({char: 'm', description: 'detector: .onnx, .pth (PyTorch NPR state_dict) or a tfjs model folder (default: the model in models/)'}),
+    engine: Flags.string({description: 'engine for .pth / tfjs-folder weights (.onnx always runs on ONNX Runtime)', options: ['tfjs', 'onnx'], default: 'tfjs'}),
+    'batch-size': Flags.integer({description: 'images per forward pass', default: 16, min: 1}),
+    provider: Flags.string({description: 'ONNX Runtime execution provider', options: ['cpu', 'cuda'], default: 'cpu'}),
+    ...backendFlag,
+    ...loggingFlags,
+  }
+
+  async run(): Promise<FileResult[]> {
+    const {argv, flags} = await this.parse(Predict)
+    const modelPath = flags.model ?? defaultModel()
+    if (!modelPath) {
+      this.fail(`no default model in ${path.dirname(DEFAULT_MODEL_PATH)}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
+    }
+    const {files, missing} = await collectImageFiles(argv as string[])
+    if (files.length === 0 && missing.length === 0) this.fail('no image files found in the given folders')
+
+    let detector
+    try {
+      detector = await loadDetector(modelPath, {
+        engine: flags.engine as 'tfjs' | 'onnx',
+        provider: flags.provider,
+        ...(flags.backend ? {backend: flags.backend} : {}),
+        log: (line) => process.stderr.write(`${line}\n`),
+      })
+    } catch (err) {
+      if (err instanceof ModelNotFoundError) this.fail(`no model at ${modelPath}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
+      this.fail((err as Error).message.split('\n')[0]!)
+    }
+    const isOnnx = detector.constructor.name === 'OnnxDetector'
+    process.stderr.write(`model ${modelPath} on ${isOnnx ? `onnxruntime (${flags.provider})` : 'tfjs'}, ${files.length} image${files.length === 1 ? '' : 's'}\n`)
+
+    const showBar = files.length > flags['batch-size'] && process.stderr.isTTY
+    let results: FileResult[]
+    try {
+      results = await predictFiles(files, detector, {
+        batchSize: flags['batch-size'],
+        onProgress: showBar ? (done, total) => {
+          const w = 30, f = Math.round((done / total) * w)
+          process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done}/${total}${done === total ? '\n' : ''}`)
+        } : undefined,
+      })
+    } finally {
+      await detector.dispose()
+    }
+    results = [...missing.map((file) => ({file, error: `${file}: file not found`})), ...results]
+
+    const failed = results.filter((r) => 'error' in r)
+    for (const r of results) {
+      if ('error' in r) process.stderr.write(`error: ${r.error}\n`)
+      else if (!this.jsonEnabled()) this.log(`${r.file}\t${r.probability.toFixed(4)}\t${r.verdict}`)
+    }
+    if (failed.length > 0) {
+      process.stderr.write(`${failed.length} of ${results.length} file${results.length === 1 ? '' : 's'} could not be read\n`)
+      process.exitCode = 1
+    }
+    return results
+  }
 }

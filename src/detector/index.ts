@@ -9,3 +9,4 @@ export {META, parseDetectorMetadata, readOnnxMetadataProps, type DetectorMetadat
 export {OnnxDetector, type OnnxDetectorOptions} from './onnx-detector.js'
 export {TfjsDetector} from './tfjs-detector.js'
 export {loadDetector, ModelNotFoundError, type Engine, type LoadDetectorOptions} from './load.js'
+export {collectImageFiles, IMAGE_EXTENSIONS, predictFiles, verdict, type FileResult} from './predict-files.js'
