@@ -7,7 +7,7 @@ import sharp from 'sharp'
 
 import {createRng, permutation, type Rng} from '../config/random.js'
 import {esrganRoundTrip, loadEsrganModel, type EsrganPackage, type EsrganScale} from '../generation/esrgan.js'
-import type {RgbImage} from '../generation/esrgan-types.js'
+import {crop, decodeImage, type RgbImage} from '../image/index.js'
 import {fetchDebianPackages} from './debian.js'
 import {PHOTO_CATALOG, type PhotoPackage} from './photo-catalog.js'
 
@@ -119,27 +119,6 @@ export function splitPhotos<T extends {package: string}>(photos: readonly T[], s
   return out
 }
 
-async function decodePhoto(abs: string): Promise<RgbImage> {
-  const {data, info} = await sharp(abs, {limitInputPixels: 20000 * 20000})
-    .rotate()
-    .flatten({background: '#000000'})
-    .toColourspace('srgb')
-    .removeAlpha()
-    .raw()
-    .toBuffer({resolveWithObject: true})
-  if (info.channels === 3) return {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height}
-  // grey (1 channel) → RGB
-  const out = new Uint8Array(info.width * info.height * 3)
-  const c = info.channels
-  for (let i = 0, n = info.width * info.height; i < n; i++) {
-    const v = data[i * c]!
-    out[i * 3] = v
-    out[i * 3 + 1] = c >= 3 ? data[i * c + 1]! : v
-    out[i * 3 + 2] = c >= 3 ? data[i * c + 2]! : v
-  }
-  return {data: out, width: info.width, height: info.height}
-}
-
 async function downscale(img: RgbImage, f: number): Promise<RgbImage> {
   if (f === 1) return img
   const w = Math.round(img.width / f)
@@ -149,15 +128,6 @@ async function downscale(img: RgbImage, f: number): Promise<RgbImage> {
     .raw()
     .toBuffer({resolveWithObject: true})
   return {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height}
-}
-
-function crop(img: RgbImage, x: number, y: number, size: number): RgbImage {
-  const data = new Uint8Array(size * size * 3)
-  for (let r = 0; r < size; r++) {
-    const s = ((y + r) * img.width + x) * 3
-    data.set(img.data.subarray(s, s + size * 3), r * size * 3)
-  }
-  return {data, width: size, height: size}
 }
 
 async function writePng(img: RgbImage, file: string): Promise<void> {
@@ -279,7 +249,7 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
 
     for (const [pi, photo] of photos.entries()) {
       const split = splitOf.get(photo)!
-      const full = await decodePhoto(photo.abs)
+      const full = await decodeImage(photo.abs, {maxPixels: 30_000_000})
       const minSide = Math.min(full.width, full.height)
       const levels = LEVELS.filter((f) => minSide / f >= size)
       const cache = new Map<number, RgbImage>()
@@ -302,7 +272,7 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
         const img = await level(f)
         const x = pad + Math.floor(rng() * (img.width - size - 2 * pad + 1))
         const y = pad + Math.floor(rng() * (img.height - size - 2 * pad + 1))
-        let out = crop(img, x, y, size)
+        let out = crop(img, x, y, size, size)
         let generator: string | null = null
         let scale: number | null = null
         let kernel: string | null = null
@@ -310,8 +280,8 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
           const kern = KERNELS[Math.floor(rng() * KERNELS.length)]!
           kernel = kern
           const model = await loadEsrganModel(g.pkg, g.scale, {backend: opts.backend})
-          const up = await esrganRoundTrip(model, crop(img, x - pad, y - pad, size + 2 * pad), g.scale, {kernel: kern})
-          out = crop(up, pad, pad, size)
+          const up = await esrganRoundTrip(model, crop(img, x - pad, y - pad, size + 2 * pad, size + 2 * pad), g.scale, {kernel: kern})
+          out = crop(up, pad, pad, size, size)
           generator = `esrgan-${g.pkg}-x${g.scale}`
           scale = g.scale
           genCounts[generator] = (genCounts[generator] ?? 0) + 1

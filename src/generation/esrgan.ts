@@ -7,8 +7,9 @@ import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 
 import {createRng} from '../config/random.js'
-import {ensureTfBackend} from './esrgan-backend.js'
-import type {RgbImage, SyntheticSource} from './esrgan-types.js'
+import {resolveBackend} from '../detector/backend.js'
+import {crop, type RgbImage} from '../image/index.js'
+import type {SyntheticSource} from './esrgan-types.js'
 
 /**
  * ESRGAN generators shipped as tfjs layers models in the MIT npm packages `@upscalerjs/esrgan-slim` and
@@ -102,7 +103,7 @@ export function fileModelHandler(modelJsonPath: string): tf.io.IOHandler {
 const modelCache = new Map<string, Promise<tf.LayersModel>>()
 
 export async function loadEsrganModel(pkg: EsrganPackage, scale: EsrganScale, opts: {backend?: string} = {}): Promise<tf.LayersModel> {
-  await ensureTfBackend(opts.backend)
+  await resolveBackend(opts.backend)
   registerCustomLayers()
   const key = `${pkg}/${scale}`
   let m = modelCache.get(key)
@@ -142,15 +143,6 @@ async function resizeRgb(img: RgbImage, width: number, height: number, kernel: R
   return {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height}
 }
 
-function cropRgb(img: RgbImage, left: number, top: number, width: number, height: number): RgbImage {
-  const data = new Uint8Array(width * height * 3)
-  for (let y = 0; y < height; y++) {
-    const src = ((top + y) * img.width + left) * 3
-    data.set(img.data.subarray(src, src + width * 3), y * width * 3)
-  }
-  return {data, width, height}
-}
-
 /**
  * Downscale `img` by `scale` (Lanczos unless told), let the GAN upscale it back, and return an image of exactly the input
  * size (the GAN output is cropped when w/scale was rounded up).
@@ -161,7 +153,7 @@ export async function esrganRoundTrip(model: tf.LayersModel, img: RgbImage, scal
   const small = await resizeRgb(img, lw, lh, opts.kernel)
   const up = await esrganUpscale(model, small)
   if (up.width === img.width && up.height === img.height) return up
-  return cropRgb(up, Math.floor((up.width - img.width) / 2), Math.floor((up.height - img.height) / 2), img.width, img.height)
+  return crop(up, Math.floor((up.width - img.width) / 2), Math.floor((up.height - img.height) / 2), img.width, img.height)
 }
 
 /**
