@@ -115,8 +115,7 @@ export async function loadEsrganModel(pkg: EsrganPackage, scale: EsrganScale, op
   return m
 }
 
-/** Run the generator on a small RGB image: input (h, w) → output (h·scale, w·scale), pixel range 0..255. */
-export async function esrganUpscale(model: tf.LayersModel, img: RgbImage): Promise<RgbImage> {
+async function runModel(model: tf.LayersModel, img: RgbImage): Promise<RgbImage> {
   const out = tf.tidy(() => {
     const x = tf.tensor4d(Float32Array.from(img.data), [1, img.height, img.width, 3])
     const y = model.predict(x) as tf.Tensor4D
@@ -129,6 +128,43 @@ export async function esrganUpscale(model: tf.LayersModel, img: RgbImage): Promi
   } finally {
     out.dispose()
   }
+}
+
+/**
+ * Run the generator: input (h, w) → output (h·scale, w·scale), pixel range 0..255. Inputs larger than `tile`
+ * go through in overlapping tiles (each sees `overlap` pixels of context per side; only its centre is kept), so
+ * memory stays bounded for photo-sized inputs.
+ */
+export async function esrganUpscale(model: tf.LayersModel, img: RgbImage, opts: {tile?: number; overlap?: number} = {}): Promise<RgbImage> {
+  const tile = opts.tile ?? 128
+  const ov = opts.overlap ?? 12
+  if (img.width <= tile && img.height <= tile) return runModel(model, img)
+  let s = 0
+  let out: Uint8Array | undefined
+  const W = img.width
+  const H = img.height
+  for (let ty = 0; ty < H; ty += tile) {
+    for (let tx = 0; tx < W; tx += tile) {
+      const x0 = Math.max(0, tx - ov)
+      const y0 = Math.max(0, ty - ov)
+      const x1 = Math.min(W, tx + tile + ov)
+      const y1 = Math.min(H, ty + tile + ov)
+      const up = await runModel(model, crop(img, x0, y0, x1 - x0, y1 - y0))
+      if (!out) {
+        s = up.width / (x1 - x0)
+        out = new Uint8Array(W * s * H * s * 3)
+      }
+      const cw = Math.min(tile, W - tx) * s
+      const ch = Math.min(tile, H - ty) * s
+      const ox = (tx - x0) * s
+      const oy = (ty - y0) * s
+      for (let r = 0; r < ch; r++) {
+        const src = ((oy + r) * up.width + ox) * 3
+        out.set(up.data.subarray(src, src + cw * 3), ((ty * s + r) * W * s + tx * s) * 3)
+      }
+    }
+  }
+  return {data: out!, width: W * s, height: H * s}
 }
 
 export type ResizeKernel = 'nearest' | 'linear' | 'cubic' | 'mitchell' | 'lanczos2' | 'lanczos3'
