@@ -37,8 +37,8 @@ export function esrganModelDir(pkg: EsrganPackage, scale: EsrganScale): string {
   return path.join(dir, 'models', `x${scale}`)
 }
 
-// Older/other builds of these models (the "thick" ones, the pre-1.0 packages) use two custom layers. The 1.0.0
-// slim/medium graphs are plain Keras layers, but registering both keeps any of them loadable.
+// UpscalerJS's RRDN generators (esrgan-thick) need two custom layers. The slim/medium 1.0.0 graphs are RDNs made of
+// plain Keras layers (0..255 in and out), but registering both keeps any of these model folders loadable.
 class MultiplyBeta extends tf.layers.Layer {
   static className = 'MultiplyBeta'
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
@@ -220,6 +220,7 @@ export class EsrganSource implements SyntheticSource {
     return {image, meta: {generator: this.name, package: `@upscalerjs/esrgan-${this.pkg}`, scale: this.scale}}
   }
 
+  /** Frees the model (shared by every source of the same package and scale in this process). */
   async dispose(): Promise<void> {
     const key = `${this.pkg}/${this.scale}`
     const m = modelCache.get(key)
