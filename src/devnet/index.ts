@@ -1,0 +1,145 @@
+import fs from 'node:fs'
+
+import writeFileAtomic from 'write-file-atomic'
+import {z} from 'zod'
+
+import {devKeyring, resolveAccount} from './accounts.js'
+import {mint} from './balances.js'
+import {Chain, type RuntimeModule} from './chain.js'
+import {type Genesis, type GenesisConfig, parseGenesis, taoToRao} from './genesis.js'
+import {loadRuntimeMeta} from './metadata.js'
+import {RpcServer} from './rpc.js'
+import {coreApis, RuntimeApis} from './runtime-api.js'
+import {subtensorModule} from './subtensor.js'
+
+export type {GenesisConfig} from './genesis.js'
+export {DEV_ACCOUNT_URIS, parseGenesis, readGenesisFile} from './genesis.js'
+
+export interface DevnetOptions {
+  /** 0 = a free port (default 9944) */
+  port?: number
+  host?: string
+  /** 0 = seal a block as soon as an extrinsic arrives (plus manual produceBlock()); default 1000 */
+  blockTimeMs?: number
+  /** state file: loaded when present, written on stop (and every few seconds while running) */
+  statePath?: string
+  genesis?: GenesisConfig
+  /** overrides genesis.powRegistration */
+  powRegistration?: boolean
+}
+
+export interface Devnet {
+  url: string
+  port: number
+  chain: Chain
+  /** dev accounts funded at genesis (SS58) */
+  accounts: {account: string; address: string; balance: number}[]
+  produceBlock(): Promise<void>
+  /** produce `n` blocks */
+  advance(n: number): Promise<void>
+  saveState(): Promise<void>
+  stop(): Promise<void>
+}
+
+const stateFileSchema = z.object({
+  format: z.literal('bitmind-devnet-state/1'),
+  genesisHash: z.string(),
+  head: z.object({number: z.number().int().nonnegative(), header: z.string()}),
+  timestamp: z.number(),
+  genesis: z.unknown(),
+  storage: z.array(z.tuple([z.string().regex(/^0x[0-9a-f]*$/), z.string().regex(/^0x[0-9a-f]*$/)])),
+})
+
+function applyGenesis(chain: Chain, g: Genesis, modules: {genesis?(chain: Chain, g: Genesis): void}[]): void {
+  const st = chain.st
+  for (const a of g.accounts) mint(st, resolveAccount(a.account), taoToRao(a.balance))
+  for (const m of modules) m.genesis?.(chain, g)
+}
+
+export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
+  await devKeyring()
+  const meta = loadRuntimeMeta()
+  const blockTimeMs = opts.blockTimeMs ?? 1000
+  let saved: z.infer<typeof stateFileSchema> | undefined
+  if (opts.statePath && fs.existsSync(opts.statePath)) {
+    const r = stateFileSchema.safeParse(JSON.parse(fs.readFileSync(opts.statePath, 'utf8')))
+    if (!r.success) throw new Error(`devnet state ${opts.statePath} is not a bitmind devnet state file`)
+    saved = r.data
+  }
+  const genesis = parseGenesis(saved?.genesis ?? opts.genesis ?? {})
+  if (opts.powRegistration !== undefined) genesis.powRegistration = opts.powRegistration
+  const subtensor = subtensorModule(genesis)
+  const modules: RuntimeModule[] = [subtensor]
+  const chain = new Chain(meta, modules, new Map(saved?.storage ?? []), Math.max(blockTimeMs, 1))
+  if (saved) {
+    chain.restoreHead(saved.head.number, saved.head.header, saved.genesisHash, saved.timestamp)
+  } else {
+    applyGenesis(chain, genesis, [subtensor])
+    chain.sealGenesis(Date.now())
+  }
+  const apis = new RuntimeApis(chain)
+  coreApis(apis)
+  subtensor.runtimeApis?.(apis)
+
+  const rpc = new RpcServer(chain, apis, {name: 'bitmind-devnet', version: '0.1.0', chain: 'Bittensor devnet'})
+  const host = opts.host ?? '127.0.0.1'
+  const port = await rpc.listen(opts.port ?? 9944, host)
+
+  let timer: NodeJS.Timeout | undefined
+  let instantQueued = false
+  let lastSave = Date.now()
+  const save = async () => {
+    if (!opts.statePath) return
+    const head = chain.head
+    const body = {
+      format: 'bitmind-devnet-state/1',
+      genesisHash: chain.genesis,
+      head: {number: head.number, header: head.header.toHex()},
+      timestamp: Number(chain.st.num('timestamp', 'now')),
+      genesis,
+      storage: [...chain.st.map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
+    }
+    await writeFileAtomic(opts.statePath, JSON.stringify(body))
+    lastSave = Date.now()
+  }
+  const produce = () => {
+    chain.produceBlock()
+    if (opts.statePath && Date.now() - lastSave > 5000) void save()
+  }
+  if (blockTimeMs > 0) {
+    timer = setInterval(produce, blockTimeMs)
+  } else {
+    // instant sealing: one block for whatever arrived in this turn of the event loop
+    const origSubmit = chain.submit.bind(chain)
+    chain.submit = (hex, watcher) => {
+      const hash = origSubmit(hex, watcher)
+      if (!instantQueued) {
+        instantQueued = true
+        setImmediate(() => {
+          instantQueued = false
+          if (chain.pendingCount > 0) produce()
+        })
+      }
+      return hash
+    }
+  }
+  const url = `ws://${host.includes(':') ? `[${host}]` : host}:${port}`
+  return {
+    url,
+    port,
+    chain,
+    accounts: genesis.accounts.map((a) => ({account: a.account, address: resolveAccount(a.account), balance: a.balance})),
+    async produceBlock() {
+      produce()
+    },
+    async advance(n: number) {
+      for (let i = 0; i < n; i++) produce()
+    },
+    saveState: save,
+    async stop() {
+      if (timer) clearInterval(timer)
+      await rpc.close()
+      await save()
+    },
+  }
+}
