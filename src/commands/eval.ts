@@ -1,7 +1,60 @@
-import {NotBuiltCommand} from '../config/base-command.js'
+import {Args, Flags} from '@oclif/core'
 
-export default class Eval extends NotBuiltCommand {
-  static override description = 'not built yet'
-  static override issue = '7'
+import {BitmindCommand} from '../config/base-command.js'
+import {backendFlag} from '../config/flags.js'
+import {formatEvalTable} from '../training/evaluate.js'
+import {runEval} from '../training/run-eval.js'
+
+export default class Eval extends BitmindCommand {
+  static override description = `Evaluate a detector on labelled images: accuracy, real/fake accuracy, AP, ROC AUC, precision,
+recall, F1, confusion matrix and a per-source breakdown (generator / photo package). Data arguments: an offline
+corpus folder (its --split is used), a split folder holding real/ and fake/, or real=<dir> / fake=<dir>.`
+
+  static override examples = [
+    '<%= config.bin %> eval --model models/npr.onnx /work/corpus',
+    '<%= config.bin %> eval --model checkpoints/npr/model_epoch_best /work/corpus --split val --report eval.html',
+    '<%= config.bin %> eval --model my.pth real=photos/ fake=generated/ --json',
+  ]
+
   static override strict = false
+  static override args = {
+    data: Args.string({description: 'corpus, split folder, or real=<dir> / fake=<dir> (several allowed)', required: true}),
+  }
+
+  static override flags = {
+    model: Flags.string({description: 'detector: .onnx, .pth or a tfjs model folder (default: the shipped model)'}),
+    split: Flags.string({description: 'split of a corpus folder', options: ['train', 'val', 'test'], default: 'test'}),
+    'batch-size': Flags.integer({description: 'images per forward pass', default: 16, min: 1}),
+    report: Flags.string({description: 'write an HTML report here (plus <name>.roc.png and <name>.confusion.png)'}),
+    'max-per-class': Flags.integer({description: 'evaluate at most this many images of each label (even strides)', min: 1}),
+    ...backendFlag,
+  }
+
+  async run(): Promise<Record<string, unknown>> {
+    const {argv, flags} = await this.parse(Eval)
+    const data = argv as string[]
+    let result
+    try {
+      result = await runEval({
+        model: flags.model,
+        data,
+        split: flags.split,
+        batchSize: flags['batch-size'],
+        backend: flags.backend,
+        report: flags.report,
+        maxPerClass: flags['max-per-class'],
+        onProgress: this.jsonEnabled() ? undefined : (done, total) => process.stderr.write(`\rscored ${done}/${total}`),
+      })
+    } catch (error) {
+      this.fail((error as Error).message)
+    }
+    if (!this.jsonEnabled()) {
+      process.stderr.write('\n')
+      this.log(`model ${result.model}`)
+      this.log(formatEvalTable(result))
+      if (result.report) this.log(`\nreport: ${result.report.html} (ROC curve: ${result.report.rocPng})`)
+    }
+    const {predictions, ...summary} = result
+    return {...summary, predictions}
+  }
 }

@@ -1,0 +1,112 @@
+/**
+ * What `bitmind train` does, wired from the detector, image and data modules: the command only parses flags
+ * and prints.
+ */
+import {existsSync} from 'node:fs'
+import {readFile} from 'node:fs/promises'
+import path from 'node:path'
+
+import * as tf from '@tensorflow/tfjs'
+
+import {resolveBackend} from '../detector/backend.js'
+import {NprNet} from '../detector/npr.js'
+import {importPth} from '../detector/pth.js'
+import {exportNprOnnx} from '../detector/onnx-export.js'
+import {loadTfjsModel, saveTfjsModel} from '../detector/tfjs-io.js'
+import {augmentTrain} from '../image/augment.js'
+import {centerCropResize, decodeImage} from '../image/index.js'
+import {registerFastConv2dGrad} from './conv-grad.js'
+import {openTrainingPools, type TrainingDataOptions} from './data.js'
+import {SampleSet, type ImageOps} from './samples.js'
+import {DEFAULT_TRAIN_CONFIG, train, type EpochSummary, type ModelStore, type ProgressEvent, type TrainConfig, type TrainResult} from './trainer.js'
+
+// ---- train ----
+
+export interface TrainRunOptions extends TrainingDataOptions {
+  experiment: string
+  checkpointsDir: string
+  resume?: string
+  init?: string
+  backend?: string
+  config: Partial<Omit<TrainConfig, 'experiment'>>
+  signal?: AbortSignal
+  onProgress?: (e: ProgressEvent) => void
+  onEpoch?: (e: EpochSummary) => void
+  log?: (msg: string) => void
+}
+
+/** NPR checkpoints: our tfjs folder format, and the ONNX export `bitmind mine` serves. */
+export function nprStore(inputSize: number): ModelStore<NprNet> {
+  return {
+    save: (net, dir) => saveTfjsModel(net, dir, {inputSize}),
+    load: (dir) => loadTfjsModel(dir),
+    exportOnnx: (net, file) => exportNprOnnx(net.stateDict(), file, {inputSize}),
+  }
+}
+
+export function imageOps(): ImageOps {
+  return {
+    decode: (bytes, name) => decodeImage(bytes, {name}),
+    base: (img, size) => centerCropResize(img, size),
+    augment: (img, rng, size) => augmentTrain(img, rng, size),
+  }
+}
+
+/** `--resume` takes the experiment folder or its resume/ folder. */
+function resumeDir(p: string): string {
+  if (existsSync(path.join(p, 'state.json'))) return p
+  if (existsSync(path.join(p, 'resume', 'state.json'))) return path.join(p, 'resume')
+  throw new Error(`${p} holds no resumable checkpoint (state.json): give the experiment folder or its resume/ folder`)
+}
+
+export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
+  const backend = await resolveBackend(opts.backend)
+  // after resolveBackend: this replaces the detector's registration (whose input gradient is the slow kernel)
+  // wasm lacks Conv2DBackpropFilter and its Conv2DBackpropInput is slow: use forward kernels for the gradient
+  if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') registerFastConv2dGrad()
+  opts.log?.(`tfjs backend: ${backend}`)
+
+  const resume = opts.resume ? resumeDir(opts.resume) : undefined
+  const outDir = resume ? path.dirname(resume) : path.join(opts.checkpointsDir, opts.experiment)
+  const given = Object.fromEntries(Object.entries(opts.config).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>
+  let config: TrainConfig = {...DEFAULT_TRAIN_CONFIG, ...given, experiment: opts.experiment}
+  if (resume) {
+    // a resumed run keeps its recipe; --epochs (when given) moves where it ends
+    const saved = JSON.parse(await readFile(path.join(resume, 'state.json'), 'utf8')) as {config?: TrainConfig}
+    if (!saved.config) throw new Error(`${resume}/state.json has no run config`)
+    config = {...saved.config, epochs: opts.config.epochs ?? saved.config.epochs}
+  }
+  const pools = await openTrainingPools(opts)
+  const ops = imageOps()
+  const setOpts = {inputSize: config.inputSize, trainCrop: config.trainCrop, cropAlign: config.cropAlign}
+  const trainSet = new SampleSet(pools.train, ops, setOpts)
+  const valSet = pools.val ? new SampleSet(pools.val, ops, setOpts) : undefined
+  const testSet = pools.test ? new SampleSet(pools.test, ops, setOpts) : undefined
+  opts.log?.(`data: ${pools.describe} — train ${trainSet.realSize} real / ${trainSet.fakeSize} fake${valSet ? `, val ${valSet.realSize} / ${valSet.fakeSize}` : ''}${testSet ? `, test ${testSet.realSize} / ${testSet.fakeSize}` : ''}`)
+
+  let net: NprNet
+  if (opts.init) {
+    if (opts.init.endsWith('.pth')) {
+      net = new NprNet({seed: config.seed})
+      net.loadStateDict(await importPth(opts.init))
+    } else {
+      net = await loadTfjsModel(opts.init)
+    }
+  } else {
+    net = new NprNet({seed: config.seed})
+  }
+  return train({
+    net,
+    store: nprStore(config.inputSize),
+    train: trainSet,
+    val: valSet,
+    test: testSet,
+    config,
+    outDir,
+    resume,
+    signal: opts.signal,
+    onProgress: opts.onProgress,
+    onEpoch: opts.onEpoch,
+    log: opts.log,
+  })
+}
