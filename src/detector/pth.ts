@@ -104,6 +104,16 @@ export function parsePth(buf: Buffer): StateDict {
     }
     const numel = ref.shape.reduce((a, b) => a * b, 1)
     const data = new Float32Array(numel)
+    let contiguous = true
+    for (let d = ref.shape.length - 1, expect = 1; d >= 0; d--) {
+      if (ref.shape[d]! !== 1 && ref.stride[d] !== expect) contiguous = false
+      expect *= ref.shape[d]!
+    }
+    if (contiguous) {
+      data.set(st.subarray(ref.offset, ref.offset + numel))
+      sd.set(key, {shape: ref.shape, data})
+      continue
+    }
     // materialise through the strides (views and non-contiguous tensors)
     const idx = new Array<number>(ref.shape.length).fill(0)
     for (let i = 0; i < numel; i++) {

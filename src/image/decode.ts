@@ -7,14 +7,23 @@ import {ImageDecodeError, type RgbImage} from './types.js'
 /** 8192² by default: above any camera photo we expect, far below a decompression bomb. */
 export const DEFAULT_MAX_PIXELS = 8192 * 8192
 
+/** Declared size from a PNG or GIF header, read directly (libvips refuses headers without image data). */
+function sniffSize(b: Buffer): {width: number; height: number} | undefined {
+  if (b.length >= 24 && b.readUInt32BE(0) === 0x89504e47 && b.toString('latin1', 12, 16) === 'IHDR') {
+    return {width: b.readUInt32BE(16), height: b.readUInt32BE(20)}
+  }
+  if (b.length >= 10 && b.toString('latin1', 0, 4) === 'GIF8') return {width: b.readUInt16LE(6), height: b.readUInt16LE(8)}
+  return undefined
+}
+
 function describe(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err)
+  const msg = (err instanceof Error ? err.message : String(err)).split('\n')[0]!.trim().replace(/:$/, '')
   if (/pixel limit/i.test(msg)) return 'image is larger than the pixel limit (possible decompression bomb)'
   if (/unsupported image format/i.test(msg)) return 'not an image (unsupported or unrecognised format)'
   if (/premature end|truncated|corrupt|invalid|bad|unexpected end|VipsJpeg|read error|gifload|pngload|webpload|heifload|tiffload/i.test(msg)) {
     return `corrupt or truncated image (${msg.split('\n')[0]!.trim()})`
   }
-  return msg.split('\n')[0]!.trim() || 'cannot decode image'
+  return msg.split('\n')[0]!.trim().replace(/:$/, '') || 'cannot decode image'
 }
 
 /**
@@ -34,8 +43,14 @@ export async function decodeImage(input: Buffer | string, opts: {name?: string; 
     bytes = input
   }
   if (bytes.length === 0) throw new ImageDecodeError(name, 'empty file')
+  const maxPixels = opts.maxPixels ?? DEFAULT_MAX_PIXELS
+  // the header alone says how big the image claims to be: refuse bombs before any pixel is decoded
+  const header = sniffSize(bytes) ?? (await sharp(bytes, {limitInputPixels: false}).metadata().catch(() => undefined))
+  if (header?.width && header.height && header.width * header.height > maxPixels) {
+    throw new ImageDecodeError(name, `image is larger than the pixel limit (${header.width}x${header.height} > ${maxPixels} pixels; possible decompression bomb)`)
+  }
   try {
-    const {data, info} = await sharp(bytes, {limitInputPixels: opts.maxPixels ?? DEFAULT_MAX_PIXELS, failOn: 'truncated', pages: 1, page: 0})
+    const {data, info} = await sharp(bytes, {limitInputPixels: maxPixels, failOn: 'truncated', pages: 1, page: 0})
       .rotate()
       .toColourspace('srgb')
       .removeAlpha()
