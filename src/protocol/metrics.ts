@@ -1,0 +1,58 @@
+import http from 'node:http'
+import type {AddressInfo} from 'node:net'
+
+import {Counter, Histogram, Registry} from 'prom-client'
+
+/** Axon metrics: requests by synapse and status, latency, and why verification refused callers. */
+export class AxonMetrics {
+  readonly requests: Counter<'synapse' | 'status'>
+  readonly latency: Histogram<'synapse'>
+  readonly verificationFailures: Counter<'reason'>
+
+  constructor(readonly registry: Registry = new Registry()) {
+    this.requests = new Counter({
+      name: 'bitmind_axon_requests_total',
+      help: 'axon requests by synapse and HTTP status',
+      labelNames: ['synapse', 'status'],
+      registers: [registry],
+    })
+    this.latency = new Histogram({
+      name: 'bitmind_axon_request_seconds',
+      help: 'axon request latency, receipt to answer',
+      labelNames: ['synapse'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 12],
+      registers: [registry],
+    })
+    this.verificationFailures = new Counter({
+      name: 'bitmind_axon_verification_failures_total',
+      help: 'requests refused before the forward, by reason',
+      labelNames: ['reason'],
+      registers: [registry],
+    })
+  }
+}
+
+export interface MetricsServer {
+  port: number
+  close(): Promise<void>
+}
+
+/** Serves `GET /metrics` of a registry on 127.0.0.1 unless another host is given. */
+export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
+  const server = http.createServer(async (req, res) => {
+    if (req.method === 'GET' && req.url === '/metrics') {
+      res.writeHead(200, {'content-type': registry.contentType})
+      res.end(await registry.metrics())
+      return
+    }
+    res.writeHead(404).end()
+  })
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(port, host, resolve)
+  })
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  }
+}
