@@ -33,7 +33,6 @@ module.exports = {
         '--wallet.name', 'validator',
         '--wallet.hotkey', 'default',
         '--neuron.sample_size', '50',
-        '--neuron.timeout', '9',
         '--metrics.port', '9102',
       ].join(' '),
       env: {BITMIND_LOG_FORMAT: 'json'},
