@@ -1,7 +1,97 @@
-import {NotBuiltCommand} from '../config/base-command.js'
+import {Flags} from '@oclif/core'
 
-export default class Validate extends NotBuiltCommand {
-  static override description = 'not built yet'
-  static override issue = '9'
-  static override strict = false
+import {BitmindCommand} from '../config/base-command.js'
+import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {runValidator} from '../validator/run.js'
+
+export default class Validate extends BitmindCommand {
+  static override description = `Run a BitMind validator: challenge miners with real and generated images, score them, set weights.
+
+Each step samples --neuron.sample_size serving miners, sends one challenge (a real photo or a generated image,
+augmented, JPEG), rewards right answers and updates moving-average scores. Weights go on chain when more than
+--neuron.epoch_length blocks passed since the validator's last update. State is saved every step under
+--neuron.full_path and resumed on restart. SIGINT/SIGTERM finish the current step, save and exit.`
+
+  static override examples = [
+    '<%= config.bin %> validate --netuid 34 --wallet.name validator --wallet.hotkey default --data.corpus ~/bitmind-corpus',
+    '<%= config.bin %> validate --netuid 1 --subtensor.network ws://127.0.0.1:9944 --wallet.name v --data.real ./photos --data.esrgan',
+  ]
+
+  static override flags = {
+    ...netuidFlag,
+    ...subtensorFlags,
+    ...walletFlags,
+    ...loggingFlags,
+    ...metricsFlags,
+    ...neuronRootFlag,
+    'neuron.full_path': Flags.string({description: 'state folder (default: <neuron.root>/<wallet>/<hotkey>/netuid<N>/validator)'}),
+    'neuron.sample_size': Flags.integer({description: 'miners queried per step', default: 50, min: 1}),
+    'neuron.timeout': Flags.string({description: 'seconds to wait for each miner', default: '10'}),
+    'neuron.moving_average_alpha': Flags.string({description: 'score update rate α', default: '0.1'}),
+    'neuron.vpermit_tao_limit': Flags.integer({description: 'skip uids with a validator permit and more stake (TAO) than this', default: 4096}),
+    'neuron.epoch_length': Flags.integer({description: 'blocks between weight settings / metagraph syncs', default: 100, min: 1}),
+    'neuron.disable_set_weights': Flags.boolean({description: 'score miners but never set weights', default: false}),
+    'neuron.steps': Flags.integer({description: 'stop after this many steps (default: run until stopped)', min: 1}),
+    'neuron.step_interval': Flags.string({description: 'seconds to pause between steps', default: '0'}),
+    'data.real': Flags.string({description: 'folder of real images (repeatable)', multiple: true}),
+    'data.fake': Flags.string({description: 'folder of generated images (repeatable)', multiple: true}),
+    'data.corpus': Flags.string({description: 'offline corpus folder (bitmind download-data --offline-corpus): its test split'}),
+    'data.dataset': Flags.string({description: 'downloaded registry dataset to draw from (repeatable; see bitmind download-data --list)', multiple: true}),
+    'data.cache_dir': Flags.string({description: 'dataset cache folder for --data.dataset'}),
+    'data.esrgan': Flags.boolean({description: 'generate fakes with ESRGAN (offline, a real photo downscaled and re-upscaled)', default: false}),
+    seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
+  }
+
+  async run(): Promise<unknown> {
+    const {flags} = await this.parse(Validate)
+    const num = (name: string, v: string, min: number, max = Infinity) => {
+      const x = Number(v)
+      if (!Number.isFinite(x) || x < min || x > max) this.fail(`--${name} must be a number in [${min}, ${max}], got "${v}"`)
+      return x
+    }
+    const logger = this.makeLogger(flags['logging.debug'])
+    const controller = new AbortController()
+    const stop = (sig: string) => {
+      if (controller.signal.aborted) {
+        logger.warn(`second ${sig}: exiting now`)
+        process.exit(130)
+      }
+      logger.info(`${sig}: finishing the current step, then exiting`)
+      controller.abort()
+    }
+    process.on('SIGINT', () => stop('SIGINT'))
+    process.on('SIGTERM', () => stop('SIGTERM'))
+    try {
+      return await runValidator({
+        netuid: flags.netuid,
+        network: flags['subtensor.network'],
+        chainEndpoint: flags['subtensor.chain_endpoint'],
+        wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
+        neuronRoot: flags['neuron.root'],
+        fullPath: flags['neuron.full_path'],
+        sampleSize: flags['neuron.sample_size'],
+        timeoutS: num('neuron.timeout', flags['neuron.timeout'], 0.001),
+        alpha: num('neuron.moving_average_alpha', flags['neuron.moving_average_alpha'], 0, 1),
+        vpermitTaoLimit: flags['neuron.vpermit_tao_limit'],
+        epochLength: flags['neuron.epoch_length'],
+        disableSetWeights: flags['neuron.disable_set_weights'],
+        maxSteps: flags['neuron.steps'],
+        stepIntervalS: num('neuron.step_interval', flags['neuron.step_interval'], 0),
+        data: {
+          real: flags['data.real'] ?? [],
+          fake: flags['data.fake'] ?? [],
+          corpus: flags['data.corpus'],
+          datasets: flags['data.dataset'] ?? [],
+          cacheDir: flags['data.cache_dir'],
+          esrgan: flags['data.esrgan'],
+        },
+        seed: flags.seed,
+        metricsPort: flags['metrics.port'],
+        logger,
+        signal: controller.signal,
+      })
+    } catch (err) {
+      this.fail((err as Error).message)
+    }
+  }
 }
