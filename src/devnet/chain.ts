@@ -53,6 +53,23 @@ export function feeFor(length: number, tip: bigint): bigint {
 }
 
 /**
+ * Calls the subtensor runtime marks `Pays::No` (a hotkey with no balance can serve, register by PoW and set
+ * weights), checked against the pallet's call weights.
+ */
+const FEE_FREE = new Set([
+  'subtensorModule.setWeights',
+  'subtensorModule.setMechanismWeights',
+  'subtensorModule.commitWeights',
+  'subtensorModule.commitMechanismWeights',
+  'subtensorModule.revealWeights',
+  'subtensorModule.revealMechanismWeights',
+  'subtensorModule.commitTimelockedWeights',
+  'subtensorModule.commitTimelockedMechanismWeights',
+  'subtensorModule.serveAxon',
+  'subtensorModule.register',
+])
+
+/**
  * The devnet's chain: a state (storage map), a block list, a transaction pool and block production that
  * decodes, verifies and dispatches extrinsics with the runtime's metadata.
  */
@@ -91,7 +108,7 @@ export class Chain {
   }
 
   get genesisHash(): string {
-    return this.blocks[0]!.hash
+    return this.genesis
   }
 
   blockByHash(hash: string): Block | undefined {
@@ -139,9 +156,17 @@ export class Chain {
   }
 
   private genesisOverride: string | undefined
+  private readonly timers = new Set<NodeJS.Timeout>()
+
+  /** Stop pending notifications (finality timers). */
+  close(): void {
+    for (const t of this.timers) clearTimeout(t)
+    this.timers.clear()
+    this.watchers.clear()
+  }
 
   get genesis(): string {
-    return this.genesisOverride ?? this.genesisHash
+    return this.genesisOverride ?? this.blocks[0]!.hash
   }
 
   nextIndex(address: string): number {
@@ -230,17 +255,21 @@ export class Chain {
     const expected = pooling ? this.nextIndex(signer) : onChain
     if (nonce > expected) throw new InvalidTransaction('Transaction will be valid in the future')
     if (pooling && nonce < expected) throw new InvalidTransaction('Priority is too low: (transaction with the same nonce is pooled)')
-    const fee = feeFor(ex.encodedLength, ex.tip.toBigInt())
-    if (freeBalance(this.st, signer) < fee) {
+    const fee = this.feeOf(ex)
+    if (fee > 0n && freeBalance(this.st, signer) < fee) {
       throw new InvalidTransaction('Inability to pay some fees (e.g. account balance too low)')
     }
     return {signer, nonce}
   }
 
+  feeOf(ex: Extrinsic): bigint {
+    return FEE_FREE.has(this.callKey(ex)) ? 0n : feeFor(ex.encodedLength, ex.tip.toBigInt())
+  }
+
   /** Fee and class of an extrinsic, for payment_queryInfo / TransactionPaymentApi_query_info. */
   queryInfo(hex: string): {weight: {refTime: number; proofSize: number}; class: string; partialFee: bigint} {
     const ex = this.decode(hex)
-    return {weight: {refTime: 100_000_000, proofSize: 4096}, class: 'Normal', partialFee: feeFor(ex.encodedLength, 0n)}
+    return {weight: {refTime: 100_000_000, proofSize: 4096}, class: 'Normal', partialFee: this.feeOf(ex)}
   }
 
   private context(block: number, events: DevEvent[], phase: () => Phase, signer: string): DispatchContext {
@@ -314,13 +343,16 @@ export class Chain {
 
   private applySigned(tx: Pending, number: number, events: DevEvent[], phase: () => Phase): void {
     const signer = tx.signer
-    const fee = feeFor(tx.ex.encodedLength, tx.ex.tip.toBigInt())
+    const fee = this.feeOf(tx.ex)
+    const pays = fee > 0n ? 'Yes' : 'No'
     const acct = readAccount(this.st, signer)
     acct.nonce += 1
     writeAccount(this.st, signer, acct)
-    burn(this.st, signer, fee)
     const ctx = this.context(number, events, phase, signer)
-    ctx.emit('Balances', 'Withdraw', [signer, fee])
+    if (fee > 0n) {
+      burn(this.st, signer, fee)
+      ctx.emit('Balances', 'Withdraw', [signer, fee])
+    }
     const before = this.st.snapshot()
     const mark = events.length
     const m = tx.ex.method
@@ -328,7 +360,7 @@ export class Chain {
     try {
       this.calls[this.callKey(tx.ex)]!(ctx, args)
       ctx.emit('TransactionPayment', 'TransactionFeePaid', [signer, fee, 0n])
-      ctx.emit('System', 'ExtrinsicSuccess', [this.dispatchInfo('Normal', 'Yes')])
+      ctx.emit('System', 'ExtrinsicSuccess', [this.dispatchInfo('Normal', pays)])
     } catch (e) {
       // roll back the call's writes and events; the fee and nonce stay
       this.st.map.clear()
@@ -340,7 +372,7 @@ export class Chain {
         console.error(`devnet: ${this.callKey(tx.ex)} failed: ${(e as Error).stack ?? e}`)
       }
       ctx.emit('TransactionPayment', 'TransactionFeePaid', [signer, fee, 0n])
-      ctx.emit('System', 'ExtrinsicFailed', [err, this.dispatchInfo('Normal', 'Yes')])
+      ctx.emit('System', 'ExtrinsicFailed', [err, this.dispatchInfo('Normal', pays)])
     }
   }
 
@@ -356,13 +388,16 @@ export class Chain {
     if (drop > 0) this.blocks[drop - 1]!.state = new Map()
     for (const hash of included) this.notify(hash, {kind: 'inBlock', block: block.hash})
     // finality follows inclusion (single authority) a moment later, so clients see both statuses as on a real node
-    setTimeout(() => {
+    for (const fn of [...this.blockListeners]) fn(block)
+    if (included.length === 0) return block
+    const timer = setTimeout(() => {
+      this.timers.delete(timer)
       for (const hash of included) {
         this.notify(hash, {kind: 'finalized', block: block.hash})
         this.watchers.delete(hash)
       }
-    }, 150)
-    for (const fn of [...this.blockListeners]) fn(block)
+    }, 500)
+    this.timers.add(timer)
     return block
   }
 

@@ -138,6 +138,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     saveState: save,
     async stop() {
       if (timer) clearInterval(timer)
+      chain.close()
       await rpc.close()
       await save()
     },

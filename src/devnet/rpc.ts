@@ -183,6 +183,7 @@ export class RpcServer {
       chain_getBlockHash: ([n]) => {
         if (n === undefined || n === null) return chain.head.hash
         const num = typeof n === 'string' ? Number.parseInt(n, n.startsWith('0x') ? 16 : 10) : Number(n)
+        if (num === 0) return chain.genesis
         return chain.blockByNumber(num)?.hash ?? null
       },
       chain_getHeader: ([hash]) => this.headerJson(this.block(hash)),

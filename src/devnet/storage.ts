@@ -2,7 +2,7 @@ import type {TypeRegistry} from '@polkadot/types'
 import type {DecoratedMeta} from '@polkadot/types/metadata/decorate/types'
 import type {StorageEntry} from '@polkadot/types/primitive/types'
 import type {Codec} from '@polkadot/types/types'
-import {compactStripLength, u8aToHex} from '@polkadot/util'
+import {compactStripLength, hexToU8a, u8aToHex} from '@polkadot/util'
 import {lookupType} from './metadata.js'
 
 /**
@@ -28,7 +28,7 @@ export class Storage {
 
   key(section: string, item: string, ...args: unknown[]): string {
     const e = this.entry(section, item)
-    const raw = e.meta.type.isPlain ? e() : e(args.length === 1 ? args[0] : args)
+    const raw = e.meta.type.isPlain ? e() : e(...args)
     return u8aToHex(compactStripLength(raw)[1])
   }
 
@@ -48,7 +48,7 @@ export class Storage {
     const e = this.entry(section, item)
     const hex = this.map.get(this.key(section, item, ...args))
     const type = this.valueType(section, item)
-    if (hex !== undefined) return this.registry.createTypeUnsafe<T>(type, [hex])
+    if (hex !== undefined) return this.registry.createTypeUnsafe<T>(type, [hexToU8a(hex)])
     if (e.meta.modifier.isOptional) return undefined
     return this.registry.createTypeUnsafe<T>(type, [e.meta.fallback.toU8a(true)])
   }

@@ -1,4 +1,4 @@
-import {u8aConcat, u8aToBigInt, u8aToHex} from '@polkadot/util'
+import {hexToU8a, u8aConcat, u8aToBigInt, u8aToHex} from '@polkadot/util'
 import {blake2AsHex, blake2AsU8a, decodeAddress, keccakAsU8a, sha256AsU8a} from '@polkadot/util-crypto'
 
 import {resolveAccount} from './accounts.js'
@@ -465,6 +465,6 @@ export function subnets(st: Storage): number[] {
   const prefix = st.prefix(S, 'networksAdded')
   return st
     .keysWithPrefix(prefix)
-    .map((k) => Number(st.registry.createType('u16', '0x' + k.slice(prefix.length)).toNumber()))
+    .map((k) => st.registry.createType('u16', hexToU8a('0x' + k.slice(prefix.length))).toNumber())
     .sort((a, b) => a - b)
 }

@@ -1,0 +1,207 @@
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import type {ApiPromise} from '@polkadot/api'
+import {Keyring} from '@polkadot/keyring'
+import type {KeyringPair} from '@polkadot/keyring/types'
+import {u8aToHex} from '@polkadot/util'
+import {blake2AsU8a, cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto'
+
+import {startDevnet, type Devnet} from '../../src/devnet/index.js'
+import {sealHash, sealMeetsDifficulty} from '../../src/devnet/subtensor.js'
+import {connect, json, num, send} from './helpers.js'
+
+// Facts checked against finney's metadata (assets/subtensor-metadata, spec 343): SubtensorModule calls
+// burned_register(netuid, hotkey), serve_axon(netuid, version, ip u128, port, ip_type, protocol, p1, p2),
+// set_weights(netuid, dests, weights, version_key), commit_weights(netuid, H256), reveal_weights(netuid, uids,
+// values, salt, version_key); storage Uids/Keys/Axons/Weights/Incentive; error names HotKeyAlreadyRegisteredInSubNet,
+// CommitRevealEnabled, RevealTooEarly, InvalidSeal.
+
+let devnet: Devnet
+let api: ApiPromise
+let k: Keyring
+let alice: KeyringPair
+let bob: KeyringPair
+const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'devnet-state-'))
+const statePath = path.join(stateDir, 'state.json')
+
+const hot = (name: string) => k.addFromUri(`//${name}`)
+
+beforeAll(async () => {
+  await cryptoWaitReady()
+  k = new Keyring({type: 'sr25519', ss58Format: 42})
+  alice = k.addFromUri('//Alice')
+  bob = k.addFromUri('//Bob')
+  devnet = await startDevnet({
+    port: 0,
+    blockTimeMs: 0,
+    statePath,
+    genesis: {
+      subnets: [
+        {netuid: 1, tempo: 10, difficulty: 50, minAllowedWeights: 1},
+        {netuid: 2, tempo: 6, commitRevealWeightsEnabled: true, revealPeriodEpochs: 1},
+      ],
+    },
+  })
+  api = await connect(devnet.url)
+}, 30_000)
+
+afterAll(async () => {
+  await api?.disconnect()
+  await devnet?.stop()
+  fs.rmSync(stateDir, {recursive: true, force: true})
+})
+
+const uidOf = async (netuid: number, hotkey: string) => json(await api.query.subtensorModule.uids(netuid, hotkey))
+
+describe('SubtensorModule on the devnet', () => {
+  it('burned_register charges the burn, assigns uids and emits NeuronRegistered', async () => {
+    const before = (json(await api.query.system.account(alice.address)) as {data: {free: number}}).data.free
+    const r = await send(api, api.tx.subtensorModule.burnedRegister(1, hot('V1').address), alice)
+    expect(r).toMatchObject({ok: true})
+    expect(r.events).toContain('subtensorModule.NeuronRegistered')
+    const after = (json(await api.query.system.account(alice.address)) as {data: {free: number}}).data.free
+    expect(before - after).toBeGreaterThanOrEqual(1e9) // burn 1 TAO + fee
+    for (const m of ['M1', 'M2']) expect(await send(api, api.tx.subtensorModule.burnedRegister(1, hot(m).address), bob)).toMatchObject({ok: true})
+    expect(await uidOf(1, hot('V1').address)).toBe(0)
+    expect(await uidOf(1, hot('M2').address)).toBe(2)
+    expect(num(await api.query.subtensorModule.subnetworkN(1))).toBe(3)
+    expect((await api.query.subtensorModule.keys(1, 1)).toString()).toBe(hot('M1').address)
+    const names = ((await api.query.system.events()) as unknown as {event: {section: string; method: string}}[]).map(
+      (e) => `${e.event.section}.${e.event.method}`,
+    )
+    expect(names).toContain('subtensorModule.NeuronRegistered')
+  })
+
+  it('a module error reaches the client with its real name', async () => {
+    const r = await send(api, api.tx.subtensorModule.burnedRegister(1, hot('V1').address), alice)
+    expect(r).toMatchObject({ok: false, error: 'subtensorModule.HotKeyAlreadyRegisteredInSubNet'})
+    expect(r.events).toContain('system.ExtrinsicFailed')
+  })
+
+  it('rejects a bad signature and a stale nonce', async () => {
+    const tx = api.tx.balances.transferKeepAlive(bob.address, 1_000_000n)
+    await tx.signAsync(alice)
+    const hex = tx.toHex()
+    const pub = u8aToHex(decodeAddress(alice.address)).slice(2)
+    const at = hex.indexOf(pub) + pub.length + 2 // skip the MultiSignature variant byte
+    const flipped = hex.slice(0, at) + (hex[at] === '0' ? '1' : '0') + hex.slice(at + 1)
+    await expect(api.rpc.author.submitExtrinsic(flipped)).rejects.toThrow(/bad signature/)
+    const stale = api.tx.balances.transferKeepAlive(bob.address, 1_000_000n)
+    await stale.signAsync(alice, {nonce: 0})
+    await expect(api.rpc.author.submitExtrinsic(stale.toHex())).rejects.toThrow(/outdated/)
+  })
+
+  it('serve_axon stores the AxonInfo', async () => {
+    const m1 = hot('M1')
+    const ip = (127n << 24n) + 1n
+    const r = await send(api, api.tx.subtensorModule.serveAxon(1, 1, ip, 8091, 4, 4, 0, 0), m1)
+    expect(r).toMatchObject({ok: true})
+    expect(r.events).toContain('subtensorModule.AxonServed')
+    const axon = json(await api.query.subtensorModule.axons(1, m1.address)) as Record<string, unknown>
+    expect(axon).toMatchObject({ip: Number(ip), port: 8091, ipType: 4, protocol: 4, version: 1})
+  })
+
+  it('set_weights then one tempo: the miner with more weight gets more incentive', async () => {
+    const v = hot('V1')
+    expect(await send(api, api.tx.subtensorModule.addStake(v.address, 1, 100_000_000_000n), alice)).toMatchObject({ok: true})
+    const r = await send(api, api.tx.subtensorModule.setWeights(1, [1, 2], [1000, 3000], 0), v)
+    expect(r).toMatchObject({ok: true})
+    expect(r.events).toContain('subtensorModule.WeightsSet')
+    expect(json(await api.query.subtensorModule.weights(1, 0))).toEqual([
+      [1, 21845],
+      [2, 65535],
+    ])
+    const tooFast = await send(api, api.tx.subtensorModule.setWeights(1, [1, 2], [1, 1], 0), v)
+    expect(tooFast.error).toBe('subtensorModule.SettingWeightsTooFast')
+    await devnet.advance(12)
+    const incentive = json(await api.query.subtensorModule.incentive(1)) as number[]
+    expect(incentive[2]).toBeGreaterThan(incentive[1]!)
+    expect(incentive[1]).toBeGreaterThan(0)
+    const dividends = json(await api.query.subtensorModule.dividends(1)) as number[]
+    expect(dividends[0]).toBe(65535)
+    expect((json(await api.query.subtensorModule.validatorPermit(1)) as boolean[])[0]).toBe(true)
+  })
+
+  it('commit_weights / reveal_weights on a commit-reveal subnet', async () => {
+    const v = hot('V2')
+    expect(await send(api, api.tx.subtensorModule.burnedRegister(2, v.address), alice)).toMatchObject({ok: true})
+    for (const m of ['M3', 'M4']) expect(await send(api, api.tx.subtensorModule.burnedRegister(2, hot(m).address), bob)).toMatchObject({ok: true})
+    expect(await send(api, api.tx.subtensorModule.addStake(v.address, 2, 10_000_000_000n), alice)).toMatchObject({ok: true})
+    const plain = await send(api, api.tx.subtensorModule.setWeights(2, [1, 2], [1, 2], 0), v)
+    expect(plain.error).toBe('subtensorModule.CommitRevealEnabled')
+    const uids = [1, 2]
+    const values = [100, 200]
+    const salt = [7, 8, 9]
+    const enc = api.registry
+      .createType('(AccountId32, u16, Vec<u16>, Vec<u16>, Vec<u16>, u64)', [v.address, 2, uids, values, salt, 0])
+      .toU8a()
+    // commit in the first block of an epoch (epoch = ⌊(block + netuid + 1) / (tempo + 1)⌋) so the next blocks are early
+    while ((devnet.chain.head.number + 1 + 3) % 7 !== 0) await devnet.produceBlock()
+    const commit = await send(api, api.tx.subtensorModule.commitWeights(2, u8aToHex(blake2AsU8a(enc, 256))), v)
+    expect(commit).toMatchObject({ok: true})
+    expect(commit.events).toContain('subtensorModule.WeightsCommitted')
+    const early = await send(api, api.tx.subtensorModule.revealWeights(2, uids, values, salt, 0), v)
+    expect(early.error).toBe('subtensorModule.RevealTooEarly')
+    const wrong = await send(api, api.tx.subtensorModule.revealWeights(2, uids, [1, 2], salt, 0), v)
+    expect(wrong.error).toBe('subtensorModule.InvalidRevealCommitHashNotMatch')
+    const commits = json(await api.query.subtensorModule.weightCommits(2, v.address)) as [string, number, number, number][]
+    const firstReveal = commits[0]![2]
+    await devnet.advance(Math.max(0, firstReveal - devnet.chain.head.number - 1))
+    const reveal = await send(api, api.tx.subtensorModule.revealWeights(2, uids, values, salt, 0), v)
+    expect(reveal).toMatchObject({ok: true})
+    expect(reveal.events).toContain('subtensorModule.WeightsRevealed')
+    expect(json(await api.query.subtensorModule.weights(2, 0))).toEqual([
+      [1, 32768],
+      [2, 65535],
+    ])
+  })
+
+  it('register with a PoW seal (hotkey-signed) where the devnet enables PoW', async () => {
+    const h = hot('P1') // no balance: PoW registration is fee-free
+    const block = devnet.chain.head.number
+    const blockHash = decodeAddress(devnet.chain.head.hash) // 32 bytes either way
+    const difficulty = BigInt(num(await api.query.subtensorModule.difficulty(1)))
+    let nonce = 0n
+    let seal = sealHash(blockHash, decodeAddress(h.address), nonce)
+    while (!sealMeetsDifficulty(seal, difficulty)) seal = sealHash(blockHash, decodeAddress(h.address), ++nonce)
+    const bad = await send(api, api.tx.subtensorModule.register(1, block, nonce + 1n, u8aToHex(seal), h.address, alice.address), h)
+    expect(bad.error).toBe('subtensorModule.InvalidSeal')
+    const r = await send(api, api.tx.subtensorModule.register(1, block, nonce, u8aToHex(seal), h.address, alice.address), h)
+    expect(r).toMatchObject({ok: true})
+    expect(await uidOf(1, h.address)).toBe(3)
+  })
+
+  it('restarts from --state with the same registrations', async () => {
+    const head = devnet.chain.head.number
+    await api.disconnect()
+    await devnet.stop()
+    devnet = await startDevnet({port: 0, blockTimeMs: 0, statePath})
+    api = await connect(devnet.url)
+    expect(devnet.chain.head.number).toBe(head)
+    expect(await uidOf(1, hot('M2').address)).toBe(2)
+    expect(await uidOf(2, hot('V2').address)).toBe(0)
+    const r = await send(api, api.tx.subtensorModule.burnedRegister(1, hot('M9').address), bob)
+    expect(r).toMatchObject({ok: true})
+    expect(await uidOf(1, hot('M9').address)).toBe(4)
+  })
+})
+
+describe('register on a runtime without PoW', () => {
+  it('runs the burn path signed by the coldkey', async () => {
+    const d = await startDevnet({port: 0, blockTimeMs: 0, powRegistration: false})
+    const a = await connect(d.url)
+    try {
+      expect(json(await a.query.subtensorModule.networkPowRegistrationAllowed(1))).toBe(false)
+      const h = hot('R1')
+      const r = await send(a, a.tx.subtensorModule.register(1, 0, 0, '0x', h.address, alice.address), alice)
+      expect(r).toMatchObject({ok: true})
+      expect(json(await a.query.subtensorModule.uids(1, h.address))).toBe(0)
+    } finally {
+      await a.disconnect()
+      await d.stop()
+    }
+  })
+})
