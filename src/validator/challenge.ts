@@ -1,5 +1,5 @@
 import type {Rng} from '../config/random.js'
-import {augmentChallenge, decodeImage, encodeJpeg, type RgbImage} from '../image/index.js'
+import {augmentChallenge, decodeImage, encodeJpeg, resize, type RgbImage} from '../image/index.js'
 import type {Label} from './reward.js'
 import type {Challenge, ChallengeSource} from './validator.js'
 
@@ -31,6 +31,8 @@ export interface ChallengeBuilderOptions {
   fakeProbability?: number
   /** pick a real photo as the base image of a generator that can take one (ESRGAN round trip); default true */
   realBaseForFakes?: boolean
+  /** shrink base photos to this shorter side first (generators are slow on photo-sized inputs); default 1.5·size */
+  maxBaseSide?: number
 }
 
 /**
@@ -82,7 +84,12 @@ export class ChallengeBuilder implements ChallengeSource {
     if (pick >= this.opts.fakeSources.length) return this.randomRow(pools)
     const src = this.opts.fakeSources[pick]!
     const seed = Math.floor(this.opts.rng() * 2 ** 31)
-    const base = this.opts.realBaseForFakes !== false && this.hasReal() ? (await this.randomReal()).image : undefined
+    let base = this.opts.realBaseForFakes !== false && this.hasReal() ? (await this.randomReal()).image : undefined
+    const maxSide = this.opts.maxBaseSide ?? Math.round(1.5 * this.size)
+    if (base && Math.min(base.width, base.height) > maxSide) {
+      const k = maxSide / Math.min(base.width, base.height)
+      base = await resize(base, Math.max(1, Math.round(base.width * k)), Math.max(1, Math.round(base.height * k)))
+    }
     const {image} = await src.generate({seed, baseImage: base, width: base ? undefined : this.size, height: base ? undefined : this.size})
     return {image, source: src.name}
   }
