@@ -3,7 +3,7 @@
  * and prints.
  */
 import {existsSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
+import {mkdir, readFile, writeFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
@@ -68,15 +68,24 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
 
   const resume = opts.resume ? resumeDir(opts.resume) : undefined
   const outDir = resume ? path.dirname(resume) : path.join(opts.checkpointsDir, opts.experiment)
-  const given = Object.fromEntries(Object.entries(opts.config).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>
-  let config: TrainConfig = {...DEFAULT_TRAIN_CONFIG, ...given, experiment: opts.experiment}
+  const explicit = Object.fromEntries(Object.entries(opts.config).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>
+  let config: TrainConfig = {...DEFAULT_TRAIN_CONFIG, ...explicit, experiment: opts.experiment}
   if (resume) {
     // a resumed run keeps its recipe; --epochs (when given) moves where it ends
     const saved = JSON.parse(await readFile(path.join(resume, 'state.json'), 'utf8')) as {config?: TrainConfig}
     if (!saved.config) throw new Error(`${resume}/state.json has no run config`)
     config = {...saved.config, epochs: opts.config.epochs ?? saved.config.epochs}
   }
-  const pools = await openTrainingPools(opts)
+  // the data a run trained on is remembered, so `--resume` alone continues it
+  const dataFile = path.join(outDir, 'data.json')
+  const given = (['corpus', 'real', 'fake', 'datasets', 'cacheDir', 'registryPath', 'valFraction'] as const)
+    .filter((k) => opts[k] !== undefined && !(Array.isArray(opts[k]) && (opts[k] as unknown[]).length === 0))
+  const dataOpts: TrainingDataOptions = resume && existsSync(dataFile) && !given.some((k) => k !== 'valFraction')
+    ? JSON.parse(await readFile(dataFile, 'utf8')) as TrainingDataOptions
+    : {corpus: opts.corpus, real: opts.real, fake: opts.fake, datasets: opts.datasets, cacheDir: opts.cacheDir, registryPath: opts.registryPath, valFraction: opts.valFraction}
+  const pools = await openTrainingPools(dataOpts)
+  await mkdir(outDir, {recursive: true})
+  await writeFile(dataFile, JSON.stringify(dataOpts, null, 2))
   const ops = imageOps()
   const setOpts = {inputSize: config.inputSize, trainCrop: config.trainCrop, cropAlign: config.cropAlign}
   const trainSet = new SampleSet(pools.train, ops, setOpts)

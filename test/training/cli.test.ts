@@ -73,5 +73,12 @@ describe('bitmind train / eval (built binary)', () => {
     }
     expect(fs.readdirSync(path.join(out, 'events')).some((f) => f.startsWith('events.out.tfevents.'))).toBe(true)
     expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject({trainCrop: 16, cropAlign: 8, lr: 0.001, batchSize: 6})
+
+    // --resume alone continues the run: same data (data.json), same recipe, one more epoch
+    const r2 = await runCli(['train', '--resume', out, '--epochs', '2', '--backend', 'wasm', '--json'], {timeoutMs: 120_000})
+    expect(r2.code).toBe(0)
+    const j2 = JSON.parse(r2.stdout)
+    expect(j2.history.map((h: {epoch: number}) => h.epoch)).toEqual([1, 2])
+    expect(JSON.parse(fs.readFileSync(path.join(out, 'config.json'), 'utf8'))).toMatchObject({trainCrop: 16, epochs: 2})
   }, 150_000)
 })
