@@ -37,7 +37,7 @@ export interface MetricsServer {
   close(): Promise<void>
 }
 
-/** Serves `GET /metrics` of a registry on 127.0.0.1 unless another host is given. */
+/** Serves `GET /metrics` of a registry on all interfaces unless another host is given (`--metrics.port`). */
 export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
   const server = http.createServer(async (req, res) => {
     if (req.method === 'GET' && req.url === '/metrics') {
@@ -55,4 +55,9 @@ export async function serveMetrics(registry: Registry, port: number, host = '0.0
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
+}
+
+/** The neurons' spelling: port first, as `--metrics.port` reads. */
+export function startMetricsServer(port: number, registry: Registry, host?: string): Promise<MetricsServer> {
+  return serveMetrics(registry, port, host)
 }
