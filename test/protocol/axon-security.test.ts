@@ -145,8 +145,10 @@ describe('axon forward limits and shutdown', () => {
   it('times a slow forward out with 408 and lets in-flight requests finish on stop', async () => {
     const bob = await devPair('//Bob')
     const axon = new Axon({hotkey: bob, port: 0, ip: '127.0.0.1'})
+    let entered: () => void = () => {}
     axon.attach(ImageSynapse, async (s) => {
-      await new Promise((r) => setTimeout(r, Number(s.image.length > 0 ? 300 : 0)))
+      entered()
+      await new Promise((r) => setTimeout(r, 300))
       return {...s, prediction: 0.1}
     })
     await axon.start()
@@ -154,13 +156,20 @@ describe('axon forward limits and shutdown', () => {
     const image = await jpegBase64()
     const t = {ip: '127.0.0.1', port: axon.port, hotkey: bob.address}
     const [slow] = await dendrite.query([t], ImageSynapse, {image}, {timeoutS: 0.15})
-    expect([408]).toContain(slow!.statusCode)
+    expect(slow!.statusCode).toBe(408)
+    const inForward = new Promise<void>((r) => (entered = r))
     const pending = dendrite.query([t], ImageSynapse, {image}, {timeoutS: 5})
-    await new Promise((r) => setTimeout(r, 50))
-    await axon.stop()
+    await inForward
+    const stopped = axon.stop()
+    // While stopping, the port takes no new connections: a fresh dendrite finds it unavailable.
+    const late = new Dendrite({keypair: await devPair('//Charlie')})
+    const [refused] = await late.query([t], ImageSynapse, {image}, {timeoutS: 2})
+    expect(refused!.statusCode).toBe(503)
+    late.close()
     const [done] = await pending
     expect(done!.statusCode).toBe(200)
     expect(done!.synapse!.prediction).toBe(0.1)
+    await stopped
     dendrite.close()
   })
 
