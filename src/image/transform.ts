@@ -1,5 +1,6 @@
 import sharp, {type Sharp} from 'sharp'
 
+import {resizeBilinearPil} from './resample.js'
 import type {RgbImage} from './types.js'
 
 function toSharp(img: RgbImage): Sharp {
@@ -8,15 +9,14 @@ function toSharp(img: RgbImage): Sharp {
   })
 }
 
-async function fromSharp(s: Sharp): Promise<RgbImage> {
-  const {data, info} = await s.removeAlpha().raw().toBuffer({resolveWithObject: true})
-  return {data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height}
-}
-
-/** Bilinear resize with antialiasing when shrinking (as PIL's BILINEAR, which torchvision's Resize uses on images). */
+/**
+ * Bilinear resize exactly as Pillow's BILINEAR (antialiased when shrinking), which torchvision's Resize applies to
+ * PIL images: the pixels BitMind's Python side sees. (libvips' linear kernel differs by up to ~100 levels when
+ * enlarging.) Async for callers that may move it off the main thread later.
+ */
 export async function resize(img: RgbImage, width: number, height: number): Promise<RgbImage> {
   if (img.width === width && img.height === height) return img
-  return fromSharp(toSharp(img).resize(width, height, {fit: 'fill', kernel: 'linear'}))
+  return resizeBilinearPil(img, width, height)
 }
 
 /** Copy out a rectangle (no resampling). */
@@ -32,12 +32,19 @@ export function crop(img: RgbImage, left: number, top: number, width: number, he
   return {data: out, width, height}
 }
 
+function roundHalfEven(x: number): number {
+  const f = Math.floor(x)
+  const d = x - f
+  if (d !== 0.5) return Math.round(x)
+  return f % 2 === 0 ? f : f + 1
+}
+
 /** BitMind's base transform: centre-crop to the shorter side, then resize to size×size. */
 export async function centerCropResize(img: RgbImage, size: number): Promise<RgbImage> {
   const side = Math.min(img.width, img.height)
-  // torchvision CenterCrop rounds the offset to the nearest pixel
-  const left = Math.round((img.width - side) / 2)
-  const top = Math.round((img.height - side) / 2)
+  // torchvision CenterCrop: int(round((size - crop) / 2)), and Python rounds halves to even
+  const left = roundHalfEven((img.width - side) / 2)
+  const top = roundHalfEven((img.height - side) / 2)
   const square = side === img.width && side === img.height ? img : crop(img, left, top, side, side)
   return resize(square, size, size)
 }

@@ -140,6 +140,11 @@ describe('transforms', () => {
     expect(pixel(sq, 0, 0)).toEqual([10, 0, 200])
     expect(pixel(sq, 3, 3)).toEqual([40, 30, 200])
     expect(() => crop(img, 4, 0, 3, 1)).toThrow(RangeError)
+    // odd margins: Python's round(0.5) = 0 and round(1.5) = 2 (torchvision CenterCrop)
+    const odd1 = await centerCropResize(gradient(5, 4), 4)
+    expect(pixel(odd1, 0, 0)).toEqual([0, 0, 200])
+    const odd3 = await centerCropResize(gradient(7, 4), 4)
+    expect(pixel(odd3, 0, 0)).toEqual([20, 0, 200])
   })
 
   it('resizes bilinearly (a constant stays constant, a ramp stays monotone)', async () => {
@@ -218,5 +223,17 @@ describe('augmentation', () => {
     expect([a.width, a.height]).toEqual([16, 16])
     const b = await augmentTrain(gradient(6, 4), createRng(3), 16)
     expect([b.width, b.height]).toEqual([16, 16])
+  })
+})
+
+describe('resize matches Pillow BILINEAR (torchvision Resize on PIL images)', () => {
+  it.each([[224, 160], [300, 290], [37, 50]])('sample.png → %ix%i equals Pillow 9.4 output', async (w, h) => {
+    const src = await decodeImage(path.resolve('test/fixtures/images/sample.png'))
+    const want = await decodeImage(path.resolve(`test/fixtures/images/sample-pil-bilinear-${w}x${h}.png`))
+    const got = await resize(src, w, h)
+    expect([got.width, got.height]).toEqual([w, h])
+    let maxErr = 0
+    for (let i = 0; i < got.data.length; i++) maxErr = Math.max(maxErr, Math.abs(got.data[i]! - want.data[i]!))
+    expect(maxErr).toBe(0)
   })
 })
