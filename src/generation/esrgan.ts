@@ -9,7 +9,7 @@ import sharp from 'sharp'
 import {createRng} from '../config/random.js'
 import {resolveBackend} from '../detector/backend.js'
 import {crop, type RgbImage} from '../image/index.js'
-import type {SyntheticSource} from './esrgan-types.js'
+import type {GenerateOptions, GeneratedImage, SyntheticSource} from './source.js'
 
 /**
  * ESRGAN generators shipped as tfjs layers models in the MIT npm packages `@upscalerjs/esrgan-slim` and
@@ -209,7 +209,7 @@ export class EsrganSource implements SyntheticSource {
     this.name = `esrgan-${this.pkg}-x${this.scale}`
   }
 
-  async generate(opts: {prompt?: string; seed?: number; width?: number; height?: number; steps?: number; baseImage?: RgbImage}): Promise<{image: RgbImage; meta: Record<string, unknown>}> {
+  async generate(opts: GenerateOptions): Promise<GeneratedImage> {
     const model = await loadEsrganModel(this.pkg, this.scale, {backend: this.backend})
     let base = opts.baseImage
     if (!base) base = await smoothNoise(opts.width ?? 256, opts.height ?? 256, opts.seed ?? 0)
@@ -217,7 +217,7 @@ export class EsrganSource implements SyntheticSource {
       base = await resizeRgb(base, opts.width ?? base.width, opts.height ?? base.height)
     }
     const image = await esrganRoundTrip(model, base, this.scale)
-    return {image, meta: {generator: this.name, package: `@upscalerjs/esrgan-${this.pkg}`, scale: this.scale}}
+    return {image, meta: {source: this.name, width: image.width, height: image.height, generator: this.name, package: `@upscalerjs/esrgan-${this.pkg}`, scale: this.scale}}
   }
 
   /** Frees the model (shared by every source of the same package and scale in this process). */
