@@ -7,13 +7,16 @@ import {devKeyring, resolveAccount} from './accounts.js'
 import {mint} from './balances.js'
 import {Chain, type RuntimeModule} from './chain.js'
 import {type Genesis, type GenesisConfig, parseGenesis, taoToRao} from './genesis.js'
+import type {TestBeacon} from './drand.js'
 import {loadRuntimeMeta} from './metadata.js'
 import {RpcServer} from './rpc.js'
 import {coreApis, RuntimeApis} from './runtime-api.js'
 import {subtensorModule} from './subtensor.js'
+import {timelockModule} from './timelock.js'
 
 export type {GenesisConfig} from './genesis.js'
 export {DEV_ACCOUNT_URIS, parseGenesis, readGenesisFile} from './genesis.js'
+export {DRAND_SCHEME, TestBeacon} from './drand.js'
 
 export interface DevnetOptions {
   /** 0 = a free port (default 9944) */
@@ -34,8 +37,10 @@ export interface Devnet {
   chain: Chain
   /** dev accounts funded at genesis (SS58) */
   accounts: {account: string; address: string; balance: number}[]
+  /** the devnet's drand test beacon: encrypt with `timelockEncrypt(round, payload, drand.client())` */
+  drand: TestBeacon
   produceBlock(): Promise<void>
-  /** produce `n` blocks */
+  /** produce `n` blocks (waiting for timelock decryptions between blocks) */
   advance(n: number): Promise<void>
   saveState(): Promise<void>
   stop(): Promise<void>
@@ -68,15 +73,17 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   }
   const genesis = parseGenesis(saved?.genesis ?? opts.genesis ?? {})
   if (opts.powRegistration !== undefined) genesis.powRegistration = opts.powRegistration
-  const subtensor = subtensorModule(genesis)
-  const modules: RuntimeModule[] = [subtensor]
+  const timelock = timelockModule(genesis)
+  const subtensor = subtensorModule(genesis, {beforeEpoch: (ctx, netuid) => timelock.revealDue(ctx, netuid)})
+  const modules: RuntimeModule[] = [timelock, subtensor]
   const chain = new Chain(meta, modules, new Map(saved?.storage ?? []), Math.max(blockTimeMs, 1))
   if (saved) {
     chain.restoreHead(saved.head.number, saved.head.header, saved.genesisHash, saved.timestamp)
   } else {
-    applyGenesis(chain, genesis, [subtensor])
+    applyGenesis(chain, genesis, [timelock, subtensor])
     chain.sealGenesis(Date.now())
   }
+  chain.onBlock((b) => timelock.onSealed(chain, b))
   const apis = new RuntimeApis(chain)
   coreApis(apis)
   subtensor.runtimeApis?.(apis)
@@ -129,11 +136,16 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     port,
     chain,
     accounts: genesis.accounts.map((a) => ({account: a.account, address: resolveAccount(a.account), balance: a.balance})),
+    drand: timelock.beacon(chain.st),
     async produceBlock() {
       produce()
+      await timelock.settle()
     },
     async advance(n: number) {
-      for (let i = 0; i < n; i++) produce()
+      for (let i = 0; i < n; i++) {
+        produce()
+        await timelock.settle()
+      }
     },
     saveState: save,
     async stop() {

@@ -370,7 +370,10 @@ export interface SubtensorModule extends RuntimeModule {
 }
 
 /** The SubtensorModule calls a neuron uses, with the pallet's rules and error names. */
-export function subtensorModule(genesis: Genesis): SubtensorModule {
+export function subtensorModule(
+  genesis: Genesis,
+  hooks: {beforeEpoch?(ctx: Omit<DispatchContext, 'signer'>, netuid: number): void} = {},
+): SubtensorModule {
   const calls: Record<string, CallHandler> = {
     [`${S}.burnedRegister`]: (ctx, a) => burnedRegister(ctx, n(a.netuid), a.hotkey!.toString()),
     [`${S}.register`]: (ctx, a) =>
@@ -453,6 +456,7 @@ export function subtensorModule(genesis: Genesis): SubtensorModule {
       for (const netuid of subnets(st)) {
         const tempo = st.num(S, 'tempo', netuid)
         if ((ctx.block + netuid + 1) % (tempo + 1) === 0) {
+          hooks.beforeEpoch?.(ctx, netuid)
           runEpoch(st, netuid, ctx.block, taoToRao(genesis.subnets.find((s) => s.netuid === netuid)?.emissionPerBlock ?? 1) * BigInt(tempo + 1))
         }
       }

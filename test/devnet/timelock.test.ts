@@ -1,0 +1,89 @@
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import type {ApiPromise} from '@polkadot/api'
+import {Keyring} from '@polkadot/keyring'
+import {u8aToHex} from '@polkadot/util'
+import {cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto'
+import {roundTime, timelockEncrypt} from 'tlock-js'
+
+import {startDevnet, type Devnet} from '../../src/devnet/index.js'
+import {connect, json, send} from './helpers.js'
+
+// commit_timelocked_weights(netuid, commit: Bytes, reveal_round: u64, commit_reveal_version: u16) and
+// TimelockedWeightCommits / CommitRevealWeightsVersion (= 4) / Drand.BeaconConfig / Drand.Pulses as in finney's
+// metadata (spec 343). The payload is the pallet's WeightsTlockPayload (hotkey bytes, uids, values, version_key).
+
+let devnet: Devnet
+let api: ApiPromise
+
+beforeAll(async () => {
+  await cryptoWaitReady()
+  devnet = await startDevnet({
+    port: 0,
+    blockTimeMs: 0,
+    genesis: {
+      subnets: [
+        {netuid: 1, tempo: 4, commitRevealWeightsEnabled: true, revealPeriodEpochs: 1},
+        {netuid: 2, tempo: 4},
+      ],
+      drand: {period: 1},
+    },
+  })
+  api = await connect(devnet.url)
+}, 30_000)
+
+afterAll(async () => {
+  await api?.disconnect()
+  await devnet?.stop()
+})
+
+describe('timelocked commit-reveal with a local drand beacon', () => {
+  it('decrypts a tlock-js commit when its round arrives and sets the weights', async () => {
+    const k = new Keyring({type: 'sr25519', ss58Format: 42})
+    const alice = k.addFromUri('//Alice')
+    const v = k.addFromUri('//TV')
+    for (const h of ['//TV', '//TM1', '//TM2']) {
+      expect(await send(api, api.tx.subtensorModule.burnedRegister(1, k.addFromUri(h).address), alice)).toMatchObject({ok: true})
+    }
+    expect(await send(api, api.tx.subtensorModule.addStake(v.address, 1, 10_000_000_000n), alice)).toMatchObject({ok: true})
+
+    const cfg = json(await api.query.drand.beaconConfig()) as {publicKey: string; period: number; genesisTime: number}
+    expect(cfg.publicKey).toBe('0x' + devnet.drand.info.public_key)
+    expect(cfg.period).toBe(1)
+    const version = Number(json(await api.query.subtensorModule.commitRevealWeightsVersion()))
+    expect(version).toBe(4)
+
+    const payload = api.registry
+      .createType('(Vec<u8>, Vec<u16>, Vec<u16>, u64)', [u8aToHex(decodeAddress(v.address)), [1, 2], [30000, 65535], 0])
+      .toU8a()
+    const round = devnet.drand.roundAt(Date.now()) + 2
+    const armoured = await timelockEncrypt(round, Buffer.from(payload), devnet.drand.client())
+    const commit = u8aToHex(Buffer.from(armoured, 'utf8'))
+
+    const wrongVersion = await send(api, api.tx.subtensorModule.commitTimelockedWeights(1, commit, round, 3), v)
+    expect(wrongVersion.error).toBe('subtensorModule.IncorrectCommitRevealVersion')
+    const r = await send(api, api.tx.subtensorModule.commitTimelockedWeights(1, commit, round, version), v)
+    expect(r).toMatchObject({ok: true})
+    expect(r.events).toContain('subtensorModule.TimelockedWeightsCommitted')
+    expect(json(await api.query.subtensorModule.weights(1, 0))).toEqual([])
+
+    const wait = roundTime(devnet.drand.info, round) - Date.now() + 50
+    if (wait > 0) await new Promise((res) => setTimeout(res, wait))
+    await devnet.advance(11) // at least one full epoch after the reveal epoch starts
+    const pulse = json(await api.query.drand.pulses(round)) as {round: number} | null
+    expect(pulse?.round).toBe(round)
+    expect(json(await api.query.subtensorModule.weights(1, 0))).toEqual([
+      [1, 30000],
+      [2, 65535],
+    ])
+    expect(await api.query.subtensorModule.timelockedWeightCommits.entries()).toHaveLength(0)
+  })
+
+  it('refuses a timelocked commit where commit-reveal is off', async () => {
+    const k = new Keyring({type: 'sr25519', ss58Format: 42})
+    const alice = k.addFromUri('//Alice')
+    const v = k.addFromUri('//TV2')
+    expect(await send(api, api.tx.subtensorModule.burnedRegister(2, v.address), alice)).toMatchObject({ok: true})
+    const r = await send(api, api.tx.subtensorModule.commitTimelockedWeights(2, '0x00', 1, 4), v)
+    expect(r.error).toBe('subtensorModule.CommitRevealDisabled')
+  })
+})
