@@ -1,7 +1,6 @@
 import {mkdtempSync, promises as fs, readFileSync} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import zlib from 'node:zlib'
 
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
@@ -11,6 +10,7 @@ import {importPth, parsePth} from '../../src/detector/pth.js'
 import {loadTfjsModel, readStateDict, saveTfjsModel} from '../../src/detector/tfjs-io.js'
 import {ZipReader} from '../../src/detector/zip.js'
 import {PARITY_PTH} from './fixtures.js'
+import {P, writeZip} from './zip-writer.js'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bitmind-weights-'))
 
@@ -23,30 +23,23 @@ const bytesOf = (f: Float32Array) => Buffer.from(f.buffer, f.byteOffset, f.byteL
 /** Re-pack a zip with every entry DEFLATEd (torch writes STORED; other tools may not). */
 function repackDeflated(src: Buffer): Buffer {
   const zip = new ZipReader(src)
-  const locals: Buffer[] = []
-  const central: Buffer[] = []
-  let offset = 0
-  for (const name of zip.entries.keys()) {
-    const data = zip.read(name)
-    const comp = zlib.deflateRawSync(data)
-    const nameBuf = Buffer.from(name)
-    const crc = zlib.crc32(data)
-    const lh = Buffer.alloc(30)
-    lh.writeUInt32LE(0x04034b50, 0); lh.writeUInt16LE(20, 4); lh.writeUInt16LE(8, 8)
-    lh.writeUInt32LE(crc, 14); lh.writeUInt32LE(comp.length, 18); lh.writeUInt32LE(data.length, 22); lh.writeUInt16LE(nameBuf.length, 26)
-    const ch = Buffer.alloc(46)
-    ch.writeUInt32LE(0x02014b50, 0); ch.writeUInt16LE(20, 4); ch.writeUInt16LE(20, 6); ch.writeUInt16LE(8, 10)
-    ch.writeUInt32LE(crc, 16); ch.writeUInt32LE(comp.length, 20); ch.writeUInt32LE(data.length, 24); ch.writeUInt16LE(nameBuf.length, 28)
-    ch.writeUInt32LE(offset, 42)
-    locals.push(lh, nameBuf, comp)
-    central.push(ch, nameBuf)
-    offset += 30 + nameBuf.length + comp.length
-  }
-  const cd = Buffer.concat(central)
-  const eocd = Buffer.alloc(22)
-  eocd.writeUInt32LE(0x06054b50, 0); eocd.writeUInt16LE(zip.entries.size, 8); eocd.writeUInt16LE(zip.entries.size, 10)
-  eocd.writeUInt32LE(cd.length, 12); eocd.writeUInt32LE(offset, 16)
-  return Buffer.concat([...locals, cd, eocd])
+  return writeZip([...zip.entries.keys()].map((n) => [n, zip.read(n)]), true)
+}
+
+/** A hand-written torch.save archive: {'w': a (2, 3) view with strides (1, 2) of storage [0..5]}, or any global. */
+function tinyCheckpoint(global: [string, string] = ['torch._utils', '_rebuild_tensor_v2']): Buffer {
+  const pkl = Buffer.concat([
+    P.proto, P.global('collections', 'OrderedDict'), P.emptyTuple, P.reduce,
+    P.mark, P.str('w'), P.global(...global),
+    P.mark,
+    P.mark, P.str('storage'), P.global('torch', 'FloatStorage'), P.str('0'), P.str('cpu'), P.int(6), P.tuple, P.persid,
+    P.int(0), P.mark, P.int(2), P.int(3), P.tuple, P.mark, P.int(1), P.int(2), P.tuple, P.false,
+    P.global('collections', 'OrderedDict'), P.emptyTuple, P.reduce,
+    P.tuple, P.reduce,
+    P.setitems, P.stop,
+  ])
+  const storage = Buffer.from(Float32Array.of(0, 1, 2, 3, 4, 5).buffer)
+  return writeZip([['archive/data.pkl', pkl], ['archive/data/0', storage], ['archive/version', Buffer.from('3\n')]], false)
 }
 
 describe('.pth import', () => {
@@ -71,6 +64,13 @@ describe('.pth import', () => {
     const b = parsePth(repackDeflated(readFileSync(PARITY_PTH)))
     expect([...b.keys()]).toEqual([...a.keys()])
     expect(bytesOf(b.get('layer2.3.conv3.weight')!.data).equals(bytesOf(a.get('layer2.3.conv3.weight')!.data))).toBe(true)
+  })
+
+  it('materialises strided views and refuses objects outside the state_dict subset', () => {
+    const sd = parsePth(tinyCheckpoint())
+    expect(sd.get('w')!.shape).toEqual([2, 3])
+    expect(Array.from(sd.get('w')!.data)).toEqual([0, 2, 4, 1, 3, 5])
+    expect(() => parsePth(tinyCheckpoint(['os', 'system']))).toThrow('unsupported object in checkpoint: os.system')
   })
 
   it('names the file and the problem for non-checkpoints', async () => {
