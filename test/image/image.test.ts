@@ -107,6 +107,12 @@ describe('decodeImage', () => {
     expect(textErr.message).toMatch(/not an image/)
   })
 
+  it('applies the pixel limit to any format (a JPEG over maxPixels)', async () => {
+    const jpeg = await rawSharp(gradient(100, 60)).jpeg().toBuffer()
+    await expect(decodeImage(jpeg, {name: 'big.jpg', maxPixels: 5000})).rejects.toThrow(/^big\.jpg: image is larger than the pixel limit \(100x60 > 5000/)
+    expect((await decodeImage(jpeg, {maxPixels: 6000})).width).toBe(100)
+  })
+
   it('uses the given name for buffers', async () => {
     await expect(decodeImage(Buffer.from('nope'), {name: 'upload[3]'})).rejects.toThrow(/^upload\[3\]: /)
   })
