@@ -1,0 +1,4 @@
+export * from './keyfile.js'
+export * from './keypair.js'
+export * from './wallet.js'
+export {promptHidden, promptLine} from './prompt.js'
