@@ -183,6 +183,7 @@ export class ModelHolder<I> {
   }
 
   async close(): Promise<void> {
+    if (this.closed) return
     this.closed = true
     if (this.timer) clearInterval(this.timer)
     this.watcher?.close()

@@ -1,5 +1,19 @@
+import os from 'node:os'
+
 import type {Logger} from '../config/logger.js'
+import {resolveEndpoint} from '../config/networks.js'
+import {expandHome} from '../config/paths.js'
+import {loadDetector} from '../detector/index.js'
+import {decodeImage, type RgbImage} from '../image/index.js'
+import {NeuronChainClient} from '../validator/chain-lite.js'
+import {minerChain, notRegisteredError} from '../validator/chain-adapter.js'
+import {loadHotkey} from '../validator/hotkey-file.js'
+import {serveMetrics} from '../validator/metrics.js'
 import type {BatcherOptions} from './batcher.js'
+import {MinerMetrics} from './metrics.js'
+import {Miner} from './miner.js'
+import {ModelHolder} from './model-holder.js'
+import {startMinerAxon} from './serve.js'
 
 export interface RunMinerOptions {
   netuid: number
@@ -20,8 +34,79 @@ export interface RunMinerOptions {
   signal: AbortSignal
 }
 
-/** Pending the chain client and wallets (issue 9 integration): fails clearly instead of pretending to mine. */
-export async function runMiner(opts: RunMinerOptions): Promise<unknown> {
-  void opts
-  throw new Error('bitmind mine needs the chain client and wallets, which have not landed yet')
+/** First non-internal IPv4 address: what to announce when --axon.external_ip is not given (no internet lookup). */
+export function localExternalIp(): string {
+  for (const addrs of Object.values(os.networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address
+  }
+  return '127.0.0.1'
+}
+
+/** `bitmind mine`: connect, check registration, load the model, serve the axon (and announce it), until stopped. */
+export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; port: number; served: {ip: string; port: number} | null}> {
+  const log = opts.logger
+  const endpoint = resolveEndpoint(opts.network, opts.chainEndpoint)
+  const hotkey = await loadHotkey(opts.wallet)
+  const client = await NeuronChainClient.connect(endpoint)
+  const closers: (() => Promise<unknown>)[] = [() => client.close()]
+  try {
+    const uid = await client.uidOf(opts.netuid, hotkey.address)
+    if (uid === undefined) throw notRegisteredError(hotkey.address, opts)
+    const metrics = new MinerMetrics()
+    const modelPath = expandHome(opts.modelPath)
+    const holder = await ModelHolder.open<RgbImage>(modelPath, (p) => loadDetector(p, {backend: opts.backend, provider: opts.provider}), {
+      logger: log.child('model'),
+      onReload: (e) => (e.ok ? metrics.modelGeneration.set(e.generation) : metrics.reloadFailures.inc()),
+    })
+    closers.push(() => holder.close())
+    log.info('model loaded', {path: modelPath, name: holder.modelName})
+    const miner = await Miner.create<RgbImage>({
+      holder,
+      decode: (bytes) => decodeImage(bytes, {name: 'challenge'}),
+      chain: minerChain(client, opts.netuid),
+      forceValidatorPermit: opts.forceValidatorPermit,
+      allowNonRegistered: opts.allowNonRegistered,
+      epochLength: opts.epochLength,
+      batch: opts.batch,
+      logger: log,
+      metrics,
+    })
+    closers.push(() => miner.stop())
+    const axon = await startMinerAxon(miner, {
+      hotkey,
+      port: opts.axon.port,
+      ip: opts.axon.ip,
+      externalIp: opts.axon.externalIp,
+      externalPort: opts.axon.externalPort,
+      logger: log.child('axon'),
+      registry: metrics.registry,
+    })
+    closers.push(() => axon.stop())
+    let served: {ip: string; port: number} | null = null
+    if (opts.serve) {
+      const ip = opts.axon.externalIp ?? (opts.axon.ip && opts.axon.ip !== '0.0.0.0' ? opts.axon.ip : localExternalIp())
+      const port = opts.axon.externalPort ?? axon.port
+      const onChain = miner.metagraph.axons[uid]
+      if (onChain?.ip === ip && onChain.port === port) log.info('axon already announced on chain', {ip, port})
+      else {
+        await client.serveAxon(hotkey, opts.netuid, {ip, port})
+        log.info('axon announced on chain', {ip, port, uid})
+      }
+      served = {ip, port}
+    }
+    miner.startSync()
+    if (opts.metricsPort) {
+      const server = await serveMetrics(metrics.registry, opts.metricsPort)
+      closers.push(() => server.close())
+      log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
+    }
+    log.info('miner running', {netuid: opts.netuid, uid, hotkey: hotkey.address, port: axon.port})
+    await new Promise<void>((resolve) => {
+      if (opts.signal.aborted) return resolve()
+      opts.signal.addEventListener('abort', () => resolve(), {once: true})
+    })
+    return {uid, port: axon.port, served}
+  } finally {
+    for (const close of closers.reverse()) await close().catch((err: Error) => log.warn('shutdown step failed', {error: err.message}))
+  }
 }

@@ -55,10 +55,10 @@ export async function openChallengeData(opts: ChallengeDataOptions): Promise<Cha
   const esrgan = opts.esrgan ? new EsrganSource({pkg: 'slim', scale: 2, backend: opts.backend}) : undefined
   const fakeSources: SyntheticSourceLike[] = esrgan ? [esrgan] : []
   if (realPools.length === 0 && fakePools.length === 0 && fakeSources.length === 0) {
-    throw new Error('no challenge data: pass --data.corpus, --data.real/--data.fake folders, --data.dataset or --data.esrgan')
+    throw new Error('no challenge data: pass --data.corpus, --data.real_dir/--data.synthetic_dir folders, --data.dataset or --data.esrgan')
   }
   if (esrgan && realPools.length === 0) {
-    throw new Error('--data.esrgan re-upscales real photos: it needs a real image source too (--data.real, --data.corpus or --data.dataset)')
+    throw new Error('--data.esrgan re-upscales real photos: it needs a real image source too (--data.real_dir, --data.corpus or --data.dataset)')
   }
   return {realPools, fakePools, fakeSources, dispose: async () => esrgan?.dispose()}
 }

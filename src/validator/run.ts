@@ -1,5 +1,18 @@
+import path from 'node:path'
+
 import type {Logger} from '../config/logger.js'
-import type {ChallengeDataOptions} from './data.js'
+import {resolveEndpoint} from '../config/networks.js'
+import {expandHome} from '../config/paths.js'
+import {createRng, randomSeed} from '../config/random.js'
+import {Dendrite} from '../protocol/index.js'
+import {NeuronChainClient} from './chain-lite.js'
+import {notRegisteredError, validatorChain} from './chain-adapter.js'
+import {ChallengeBuilder} from './challenge.js'
+import {openChallengeData, type ChallengeDataOptions} from './data.js'
+import {dendriteQuery} from './dendrite-query.js'
+import {loadHotkey} from './hotkey-file.js'
+import {ValidatorMetrics, serveMetrics} from './metrics.js'
+import {Validator} from './validator.js'
 
 export interface RunValidatorOptions {
   netuid: number
@@ -23,8 +36,66 @@ export interface RunValidatorOptions {
   signal: AbortSignal
 }
 
-/** Pending the chain client and wallets (issue 9 integration): fails clearly instead of pretending to validate. */
-export async function runValidator(opts: RunValidatorOptions): Promise<unknown> {
-  void opts
-  throw new Error('bitmind validate needs the chain client and wallets, which have not landed yet')
+export interface ValidatorRunSummary {
+  uid: number
+  steps: number
+  fullPath: string
+  scores: {uid: number; hotkey: string; score: number}[]
+}
+
+export function defaultValidatorPath(root: string, wallet: {name: string; hotkey: string}, netuid: number): string {
+  return path.join(expandHome(root), wallet.name, wallet.hotkey, `netuid${netuid}`, 'validator')
+}
+
+/** `bitmind validate`: connect, check registration, open the challenge data, loop until stopped. */
+export async function runValidator(opts: RunValidatorOptions): Promise<ValidatorRunSummary> {
+  const log = opts.logger
+  const endpoint = resolveEndpoint(opts.network, opts.chainEndpoint)
+  const hotkey = await loadHotkey(opts.wallet)
+  const data = await openChallengeData(opts.data)
+  const client = await NeuronChainClient.connect(endpoint)
+  const closers: (() => Promise<unknown>)[] = [() => client.close(), () => data.dispose()]
+  try {
+    const uid = await client.uidOf(opts.netuid, hotkey.address)
+    if (uid === undefined) throw notRegisteredError(hotkey.address, opts)
+    const fullPath = path.resolve(expandHome(opts.fullPath ?? defaultValidatorPath(opts.neuronRoot, opts.wallet, opts.netuid)))
+    const seed = opts.seed ?? randomSeed()
+    const rng = createRng(seed)
+    const challenges = new ChallengeBuilder({realPools: data.realPools, fakePools: data.fakePools, fakeSources: data.fakeSources, rng})
+    const metrics = new ValidatorMetrics()
+    if (opts.metricsPort) {
+      const server = await serveMetrics(metrics.registry, opts.metricsPort)
+      closers.push(() => server.close())
+      log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
+    }
+    const dendrite = new Dendrite({keypair: hotkey})
+    const validator = new Validator(
+      validatorChain(client, opts.netuid, hotkey),
+      dendriteQuery(dendrite),
+      challenges,
+      {
+        sampleSize: opts.sampleSize,
+        timeoutS: opts.timeoutS,
+        alpha: opts.alpha,
+        vpermitTaoLimit: opts.vpermitTaoLimit,
+        epochLength: opts.epochLength,
+        disableSetWeights: opts.disableSetWeights,
+        fullPath,
+      },
+      rng,
+      {logger: log, metrics},
+    )
+    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed})
+    await validator.start()
+    await validator.run({signal: opts.signal, maxSteps: opts.maxSteps, pauseMs: opts.stepIntervalS * 1000})
+    log.info('validator stopped', {step: validator.step})
+    return {
+      uid,
+      steps: validator.step,
+      fullPath,
+      scores: validator.scores.map((score, u) => ({uid: u, hotkey: validator.hotkeys[u] ?? '', score})),
+    }
+  } finally {
+    for (const close of closers.reverse()) await close().catch(() => {})
+  }
 }
