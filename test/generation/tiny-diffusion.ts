@@ -46,10 +46,10 @@ class Graph {
     return o
   }
 
-  floats(dims: number[], values: number[]): string {
+  floats(dims: number[], values: number[], inline = false): string {
     const name = `w_${this.n++}`
     const data = Buffer.from(Float32Array.from(values).buffer)
-    if (this.externalFile) {
+    if (this.externalFile && !inline) {
       const offset = this.external.reduce((s, b) => s + b.length, 0)
       this.external.push(data)
       this.inits.push(onnx.TensorProto.create({name, dataType: DT.FLOAT, dims, dataLocation: onnx.TensorProto.DataLocation.EXTERNAL,
@@ -123,7 +123,7 @@ async function unet(file: string, spec: TinyPipelineSpec, encoders: number): Pro
   const sample = g.input('sample', spec.float, ['batch', CHANNELS, 'height', 'width'])
   const t = g.input('timestep', spec.timestep, [1])
   const ehs = g.input('encoder_hidden_states', spec.float, ['batch', 77, HIDDEN * encoders])
-  let acc = g.op('Add', [g.op('Mul', [sample, g.floats([1, CHANNELS, 1, 1], [0.3, -0.2, 0.25, 0.1])]), g.perBatch(ehs, [1, 2])])
+  let acc = g.op('Add', [g.op('Mul', [sample, g.floats([1, CHANNELS, 1, 1], [0.3, -0.2, 0.25, 0.1])]), g.op('Mul', [g.perBatch(ehs, [1, 2]), g.floats([], [4])])])
   acc = g.op('Add', [acc, g.op('Mul', [g.op('Cast', [t], {to: DT.FLOAT}), g.floats([], [1e-4])])])
   const extra = (name: string, dims: Dim[]) => {
     const v = g.input(name, spec.float, dims)
@@ -141,9 +141,9 @@ async function unet(file: string, spec: TinyPipelineSpec, encoders: number): Pro
 async function vaeDecoder(file: string, spec: TinyPipelineSpec): Promise<void> {
   const g = new Graph(spec.externalWeights ? 'model.onnx_data' : undefined)
   const z = g.input('latent_sample', spec.float, ['batch', CHANNELS, 'lh', 'lw'])
-  const w = g.floats([3, CHANNELS, 1, 1], [0.9, -0.4, 0.3, 0.2, -0.3, 0.8, 0.1, -0.5, 0.2, 0.1, -0.7, 0.6])
+  const w = g.floats([3, CHANNELS, 1, 1], [0.9, -0.4, 0.3, 0.2, -0.3, 0.8, 0.1, -0.5, 0.2, 0.1, -0.7, 0.6].map((v) => v * 0.15))
   const rgb = g.op('Conv', [z, w])
-  const up = g.op('Resize', [rgb, '', g.floats([4], [1, 1, 8, 8])], {mode: 'nearest'})
+  const up = g.op('Resize', [rgb, '', g.floats([4], [1, 1, 8, 8], true)], {mode: 'nearest'})
   g.output(g.op('Tanh', [up]), 'sample', spec.float, ['batch', 3, 'h', 'w'])
   await g.write(file)
 }
