@@ -1,5 +1,5 @@
 import type {Codec} from '@polkadot/types/types'
-import {compactAddLength, hexToU8a, u8aConcat, u8aToHex} from '@polkadot/util'
+import {compactAddLength, compactFromU8a, hexToU8a, u8aConcat, u8aToHex} from '@polkadot/util'
 
 import type {Chain} from './chain.js'
 import {lookupType} from './metadata.js'
@@ -61,12 +61,17 @@ export function coreApis(apis: RuntimeApis): void {
     return new Uint8Array([0])
   })
   apis.register('AccountNonceApi_account_nonce', (chain, [who]) => chain.nextIndex(who!.toString()))
-  apis.register('TransactionPaymentApi_query_info', (chain, [ext]) => {
-    const info = chain.queryInfo((ext as unknown as {toHex(): string}).toHex())
-    return info
-  })
+  apis.register('TransactionPaymentApi_query_info', (chain, [ext]) => chain.queryInfo(opaqueExtrinsic(ext!)))
   apis.register('TransactionPaymentApi_query_fee_details', (chain, [ext]) => {
-    const info = chain.queryInfo((ext as unknown as {toHex(): string}).toHex())
+    const info = chain.queryInfo(opaqueExtrinsic(ext!))
     return {inclusionFee: {baseFee: info.partialFee, lenFee: 0, adjustedWeightFee: 0}, tip: 0}
   })
+}
+
+/** The extrinsic inside an opaque `Bytes` argument: clients send it with or without its own length prefix. */
+function opaqueExtrinsic(arg: Codec): string {
+  const raw = arg.toU8a(true)
+  const [offset, length] = compactFromU8a(raw)
+  const withPrefix = offset + length.toNumber() === raw.length && raw.length > 0
+  return u8aToHex(withPrefix ? raw : compactAddLength(raw))
 }

@@ -461,7 +461,45 @@ export function subtensorModule(
         }
       }
     },
-    runtimeApis() {},
+    runtimeApis(apis) {
+      apis.register('NeuronInfoRuntimeApi_get_neurons_lite', (chain, [netuid]) => {
+        const id = Number(netuid!.toString())
+        const count = chain.st.num(S, 'subnetworkN', id)
+        return [...Array(count).keys()].map((uid) => neuronLite(chain.st, id, uid))
+      })
+      apis.register('NeuronInfoRuntimeApi_get_neuron_lite', (chain, [netuid, uid]) => {
+        const id = Number(netuid!.toString())
+        const u = Number(uid!.toString())
+        return u < chain.st.num(S, 'subnetworkN', id) ? neuronLite(chain.st, id, u) : null
+      })
+    },
+  }
+}
+
+/** NeuronInfoLite as the runtime API returns it, from the same storage the maps expose. */
+function neuronLite(st: Storage, netuid: number, uid: number): Record<string, unknown> {
+  const hotkey = st.get(S, 'keys', netuid, uid)!.toString()
+  const at = (item: string, index = netuid) => vec(st, item, index)[uid] ?? 0
+  const axon = st.get(S, 'axons', netuid, hotkey)?.toJSON() ?? {}
+  return {
+    hotkey,
+    coldkey: st.get(S, 'owner', hotkey)!.toString(),
+    uid,
+    netuid,
+    active: Boolean(vec(st, 'active', netuid)[uid] ?? true),
+    axonInfo: axon,
+    prometheusInfo: {},
+    stake: [[st.get(S, 'owner', hotkey)!.toString(), hotkeyStake(st, netuid, hotkey)]],
+    rank: at('rank'),
+    emission: at('emission'),
+    incentive: at('incentive'),
+    consensus: at('consensus'),
+    trust: at('trust'),
+    validatorTrust: at('validatorTrust'),
+    dividends: at('dividends'),
+    lastUpdate: at('lastUpdate'),
+    validatorPermit: Boolean(vec(st, 'validatorPermit', netuid)[uid] ?? false),
+    pruningScore: at('pruningScores'),
   }
 }
 

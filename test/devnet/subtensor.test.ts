@@ -56,6 +56,34 @@ afterAll(async () => {
 
 const uidOf = async (netuid: number, hotkey: string) => json(await api.query.subtensorModule.uids(netuid, hotkey))
 
+describe('the devnet through @polkadot/api', () => {
+  it('serves the real finney metadata with no custom types', async () => {
+    expect(api.runtimeVersion.specName.toString()).toBe('node-subtensor')
+    expect(api.runtimeVersion.specVersion.toNumber()).toBe(343)
+    expect(api.runtimeMetadata.version).toBeGreaterThanOrEqual(14)
+    expect(typeof api.tx.subtensorModule.burnedRegister).toBe('function')
+    expect(typeof api.tx.subtensorModule.setMechanismWeights).toBe('function')
+    expect(typeof api.call.neuronInfoRuntimeApi.getNeuronsLite).toBe('function')
+    expect(api.registry.chainSS58).toBe(42)
+  })
+
+  it('transfers balance, charges a fee and reports events', async () => {
+    const free = async (a: string) => (json(await api.query.system.account(a)) as {data: {free: number}}).data.free
+    const [a0, b0] = [await free(alice.address), await free(bob.address)]
+    const info = await api.tx.balances.transferKeepAlive(bob.address, 5_000_000_000n).paymentInfo(alice)
+    expect(info.partialFee.toBigInt()).toBeGreaterThan(0n)
+    const r = await send(api, api.tx.balances.transferKeepAlive(bob.address, 5_000_000_000n), alice)
+    expect(r).toMatchObject({ok: true})
+    expect(r.events).toContain('balances.Transfer')
+    expect((await free(bob.address)) - b0).toBe(5e9)
+    expect(a0 - (await free(alice.address))).toBe(5e9 + Number(info.partialFee.toBigInt()))
+    const names = ((await api.query.system.events()) as unknown as {event: {section: string; method: string}}[]).map(
+      (e) => `${e.event.section}.${e.event.method}`,
+    )
+    expect(names).toEqual(expect.arrayContaining(['balances.Transfer', 'system.ExtrinsicSuccess']))
+  })
+})
+
 describe('SubtensorModule on the devnet', () => {
   it('burned_register charges the burn, assigns uids and emits NeuronRegistered', async () => {
     const before = (json(await api.query.system.account(alice.address)) as {data: {free: number}}).data.free
@@ -120,9 +148,26 @@ describe('SubtensorModule on the devnet', () => {
     const incentive = json(await api.query.subtensorModule.incentive(1)) as number[]
     expect(incentive[2]).toBeGreaterThan(incentive[1]!)
     expect(incentive[1]).toBeGreaterThan(0)
+    const lite = json(await api.call.neuronInfoRuntimeApi.getNeuronsLite(1)) as {uid: number; incentive: number; axonInfo: {port: number}}[]
+    expect(lite.map((n) => n.uid)).toEqual([0, 1, 2])
+    expect(lite[2]!.incentive).toBe(incentive[2])
+    expect(lite[1]!.axonInfo.port).toBe(8091)
     const dividends = json(await api.query.subtensorModule.dividends(1)) as number[]
     expect(dividends[0]).toBe(65535)
     expect((json(await api.query.subtensorModule.validatorPermit(1)) as boolean[])[0]).toBe(true)
+  })
+
+  it('set_mechanism_weights writes under the netuid + mecid·4096 index and checks the mechanism exists', async () => {
+    const v = hot('V1')
+    const missing = await send(api, api.tx.subtensorModule.setMechanismWeights(1, 1, [1], [1], 0), v)
+    expect(missing.error).toBe('subtensorModule.MechanismDoesNotExist')
+    await devnet.advance(2) // past WeightsSetRateLimit
+    const r = await send(api, api.tx.subtensorModule.setMechanismWeights(1, 0, [1, 2], [5, 5], 0), v)
+    expect(r).toMatchObject({ok: true})
+    expect(json(await api.query.subtensorModule.weights(1 + 0 * 4096, 0))).toEqual([
+      [1, 65535],
+      [2, 65535],
+    ])
   })
 
   it('commit_weights / reveal_weights on a commit-reveal subnet', async () => {
@@ -186,22 +231,5 @@ describe('SubtensorModule on the devnet', () => {
     const r = await send(api, api.tx.subtensorModule.burnedRegister(1, hot('M9').address), bob)
     expect(r).toMatchObject({ok: true})
     expect(await uidOf(1, hot('M9').address)).toBe(4)
-  })
-})
-
-describe('register on a runtime without PoW', () => {
-  it('runs the burn path signed by the coldkey', async () => {
-    const d = await startDevnet({port: 0, blockTimeMs: 0, powRegistration: false})
-    const a = await connect(d.url)
-    try {
-      expect(json(await a.query.subtensorModule.networkPowRegistrationAllowed(1))).toBe(false)
-      const h = hot('R1')
-      const r = await send(a, a.tx.subtensorModule.register(1, 0, 0, '0x', h.address, alice.address), alice)
-      expect(r).toMatchObject({ok: true})
-      expect(json(await a.query.subtensorModule.uids(1, h.address))).toBe(0)
-    } finally {
-      await a.disconnect()
-      await d.stop()
-    }
   })
 })

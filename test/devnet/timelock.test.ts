@@ -26,6 +26,8 @@ beforeAll(async () => {
         {netuid: 2, tempo: 4},
       ],
       drand: {period: 1},
+      // the current runtime's rule: `register` runs the burn path, signed by the coldkey
+      powRegistration: false,
     },
   })
   api = await connect(devnet.url)
@@ -85,5 +87,15 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
     expect(await send(api, api.tx.subtensorModule.burnedRegister(2, v.address), alice)).toMatchObject({ok: true})
     const r = await send(api, api.tx.subtensorModule.commitTimelockedWeights(2, '0x00', 1, 4), v)
     expect(r.error).toBe('subtensorModule.CommitRevealDisabled')
+  })
+
+  it('register runs the burn path signed by the coldkey on a runtime without PoW', async () => {
+    const k = new Keyring({type: 'sr25519', ss58Format: 42})
+    const alice = k.addFromUri('//Alice')
+    const h = k.addFromUri('//R1')
+    expect(json(await api.query.subtensorModule.networkPowRegistrationAllowed(2))).toBe(false)
+    const r = await send(api, api.tx.subtensorModule.register(2, 0, 0, '0x', h.address, alice.address), alice)
+    expect(r).toMatchObject({ok: true})
+    expect(json(await api.query.subtensorModule.uids(2, h.address))).not.toBeNull()
   })
 })
