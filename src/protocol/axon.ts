@@ -9,7 +9,7 @@ import {silentLogger, type Logger} from '../config/logger.js'
 import {AxonMetrics} from './metrics.js'
 import {NonceTracker} from './nonce.js'
 import {CallerBusyError, PriorityScheduler, QueueFullError, QueueTimeoutError} from './scheduler.js'
-import {axonMessage, dendriteMessage, signMessage, timeNs, verifyMessage} from './signing.js'
+import {axonMessage, dendriteMessage, signingReady, signMessage, timeNs, verifyMessage} from './signing.js'
 import {
   bodyHash, fromJsonBody, setTotalSize, parseHeaders, toHeaders, toJsonBody, type ParsedHeaders, type Synapse, type SynapseType,
 } from './synapse.js'
@@ -70,6 +70,7 @@ export class Axon {
   private readonly log: Logger
   private readonly maxBody: number
   private inFlight = 0
+  private boundPort: number | undefined
   private stopping = false
 
   constructor(private readonly opts: AxonOptions) {
@@ -90,8 +91,7 @@ export class Axon {
   }
 
   get port(): number {
-    const addr = this.server.address() as AddressInfo | null
-    return addr?.port ?? this.opts.port ?? 0
+    return this.boundPort ?? this.opts.port ?? 0
   }
 
   /** What to announce on chain with serve_axon. */
@@ -105,10 +105,12 @@ export class Axon {
   }
 
   async start(): Promise<this> {
+    await signingReady()
     await new Promise<void>((resolve, reject) => {
       this.server.once('error', reject)
       this.server.listen(this.opts.port ?? 8091, this.opts.ip ?? '0.0.0.0', () => {
         this.server.off('error', reject)
+        this.boundPort = (this.server.address() as AddressInfo).port
         resolve()
       })
     })

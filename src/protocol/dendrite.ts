@@ -4,7 +4,7 @@ import http from 'node:http'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import pLimit from 'p-limit'
 
-import {dendriteMessage, signMessage, timeNs} from './signing.js'
+import {dendriteMessage, signingReady, signMessage, timeNs} from './signing.js'
 import {
   bodyHash, fromJsonBody, setTotalSize, newSynapse, ownFields, parseHeaders, toHeaders, toJsonBody, type Synapse, type SynapseType,
 } from './synapse.js'
@@ -81,6 +81,7 @@ export class Dendrite {
   async query<F extends Record<string, unknown>>(
     targets: AxonTarget[], type: SynapseType<F>, fields: Partial<F>, opts: QueryOptions = {},
   ): Promise<DendriteResult<F>[]> {
+    await signingReady()
     return Promise.all(targets.map((t) => this.limit(() => this.call(t, type, fields, opts.timeoutS ?? 12))))
   }
 

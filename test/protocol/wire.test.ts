@@ -3,7 +3,11 @@ import path from 'node:path'
 
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 
-import {Axon, Dendrite, ImageSynapse, versionAsInt, verifyMessage} from '../../src/protocol/index.js'
+import {Keyring} from '@polkadot/keyring'
+import {u8aToHex} from '@polkadot/util'
+import {sr25519Verify} from '@polkadot/util-crypto'
+
+import {Axon, Dendrite, ImageSynapse, signingReady, signMessage, versionAsInt, verifyMessage} from '../../src/protocol/index.js'
 import {pyDictSizeOf, pyFloatStr, pyJsonDumps, PyFloat} from '../../src/protocol/py-format.js'
 import {parseHeaders, sha3Hex} from '../../src/protocol/synapse.js'
 import {ROOT} from '../helpers/cli.js'
@@ -26,6 +30,22 @@ describe('Python spellings', () => {
     expect(versionAsInt('7.3.0')).toBe(7003000)
     expect(versionAsInt('9.7.0')).toBe(9007000)
     expect(sha3Hex('')).toBe('a7ffc6f8bf1ed76651c14756a061d662f580ff4de43b49fa82d80a4b80f8434a')
+  })
+})
+
+describe('sr25519 signatures', () => {
+  it('signs through the wasm and verifies what the pure-JS keyring signs, and the reverse', async () => {
+    const alice = await devPair('//Alice')
+    await signingReady()
+    const msg = 'bitmind.wire.test'
+    const ours = signMessage(alice, msg)
+    expect(sr25519Verify(new TextEncoder().encode(msg), ours, alice.publicKey)).toBe(true)
+    expect(verifyMessage(msg, u8aToHex(alice.sign(new TextEncoder().encode(msg))), alice.address)).toBe(true)
+    expect(verifyMessage(msg + '.', ours, alice.address)).toBe(false)
+    expect(verifyMessage(msg, ours, (await devPair('//Bob')).address)).toBe(false)
+    expect(verifyMessage(msg, '0x1234', alice.address)).toBe(false)
+    const locked = new Keyring({type: 'sr25519'}).addFromJson(alice.toJson('pw'))
+    expect(() => signMessage(locked, msg)).toThrow(/locked/)
   })
 })
 
