@@ -1,0 +1,7 @@
+export * from './client.js'
+export * from './errors.js'
+export * from './ip.js'
+export * from './pow.js'
+export * from './pow-solver.js'
+export * from './timelock.js'
+export * from './weights.js'

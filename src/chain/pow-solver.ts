@@ -1,0 +1,147 @@
+import {createRequire} from 'node:module'
+import {pathToFileURL} from 'node:url'
+import {Worker} from 'node:worker_threads'
+
+import {blockHotkeyHash} from './pow.js'
+
+export interface PowSolution {
+  nonce: bigint
+  seal: Uint8Array
+  /** hashes tried by all workers */
+  hashes: number
+  seconds: number
+}
+
+export interface PowProgress {
+  hashes: number
+  hashesPerSecond: number
+  seconds: number
+}
+
+export interface SolveOptions {
+  blockHash: Uint8Array
+  hotkey: Uint8Array
+  difficulty: bigint
+  workers?: number
+  /** stop after this many hashes in total (benchmarks); resolves undefined */
+  maxHashes?: number
+  signal?: AbortSignal
+  onProgress?: (p: PowProgress) => void
+  /** first nonce (worker i starts at start + i·2⁴⁰); random when omitted */
+  startNonce?: bigint
+}
+
+// The worker is inline (eval) so the same code runs from dist/ and under ts-jest; it hashes with hash-wasm's
+// synchronous hashers and checks the difficulty exactly as pow.ts does.
+const WORKER_SOURCE = `
+const {parentPort, workerData} = require('node:worker_threads')
+;(async () => {
+  const {createKeccak, createSHA256} = await import(workerData.hashWasm)
+  const keccak = await createKeccak(256)
+  const sha = await createSHA256()
+  const MAX = (1n << 256n) - 1n
+  const difficulty = BigInt(workerData.difficulty)
+  const buf = new Uint8Array(40)
+  const view = new DataView(buf.buffer)
+  buf.set(workerData.bh, 8)
+  let nonce = BigInt(workerData.start)
+  let stop = false
+  parentPort.on('message', (m) => { if (m === 'stop') stop = true })
+  const batch = 20000
+  while (!stop) {
+    for (let i = 0; i < batch; i++) {
+      view.setBigUint64(0, nonce, true)
+      sha.init(); sha.update(buf)
+      keccak.init(); keccak.update(sha.digest('binary'))
+      const seal = keccak.digest('binary')
+      let v = 0n
+      for (let j = 0; j < 32; j++) v = (v << 8n) | BigInt(seal[j])
+      if (v * difficulty < MAX) {
+        parentPort.postMessage({type: 'found', nonce: nonce.toString(), seal, hashes: i + 1})
+        return
+      }
+      nonce = BigInt.asUintN(64, nonce + 1n)
+    }
+    parentPort.postMessage({type: 'progress', hashes: batch})
+    await new Promise((r) => setImmediate(r))
+  }
+})().catch((e) => parentPort.postMessage({type: 'error', message: String(e && e.message || e)}))
+`
+
+function hashWasmUrl(): string {
+  const require = createRequire(import.meta.url)
+  return pathToFileURL(require.resolve('hash-wasm')).href
+}
+
+function randomNonce(): bigint {
+  const b = new BigUint64Array(1)
+  crypto.getRandomValues(b)
+  return b[0]!
+}
+
+/** Search nonces on `workers` threads until a seal meets the difficulty (or the signal aborts: undefined). */
+export async function solvePow(opts: SolveOptions): Promise<PowSolution | undefined> {
+  const workers = Math.max(1, opts.workers ?? 1)
+  const bh = await blockHotkeyHash(opts.blockHash, opts.hotkey)
+  const start = opts.startNonce ?? randomNonce()
+  const t0 = performance.now()
+  const pool: Worker[] = []
+  let hashes = 0
+  return new Promise<PowSolution | undefined>((resolve, reject) => {
+    let settled = false
+    const finish = (err: Error | undefined, value?: PowSolution) => {
+      if (settled) return
+      settled = true
+      clearInterval(ticker)
+      opts.signal?.removeEventListener('abort', onAbort)
+      for (const w of pool) void w.terminate()
+      if (err) reject(err)
+      else resolve(value)
+    }
+    const onAbort = () => finish(undefined, undefined)
+    opts.signal?.addEventListener('abort', onAbort)
+    const ticker = setInterval(() => {
+      const seconds = (performance.now() - t0) / 1000
+      opts.onProgress?.({hashes, seconds, hashesPerSecond: hashes / Math.max(seconds, 1e-9)})
+    }, 1000)
+    ticker.unref()
+    for (let i = 0; i < workers; i++) {
+      const w = new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: {
+          hashWasm: hashWasmUrl(),
+          bh,
+          difficulty: opts.difficulty.toString(),
+          start: BigInt.asUintN(64, start + BigInt(i) * (1n << 40n)).toString(),
+        },
+      })
+      pool.push(w)
+      w.on('message', (m: {type: string; hashes?: number; nonce?: string; seal?: Uint8Array; message?: string}) => {
+        if (m.type === 'progress' || m.type === 'found') hashes += m.hashes ?? 0
+        if (m.type === 'found') {
+          finish(undefined, {nonce: BigInt(m.nonce!), seal: new Uint8Array(m.seal!), hashes, seconds: (performance.now() - t0) / 1000})
+        } else if (m.type === 'error') finish(new Error(`PoW worker failed: ${m.message}`))
+        if (opts.maxHashes !== undefined && hashes >= opts.maxHashes) finish(undefined, undefined)
+      })
+      w.on('error', (e) => finish(e))
+    }
+    if (opts.signal?.aborted) onAbort()
+  })
+}
+
+/** Hashes per second over `seconds` with `workers` threads at an impossible difficulty (benchmarks). */
+export async function measureHashRate(workers: number, seconds: number): Promise<number> {
+  const ac = new AbortController()
+  let last: PowProgress = {hashes: 0, hashesPerSecond: 0, seconds: 0}
+  const t = setTimeout(() => ac.abort(), seconds * 1000)
+  await solvePow({
+    blockHash: new Uint8Array(32),
+    hotkey: new Uint8Array(32).fill(1),
+    difficulty: (1n << 256n) - 1n,
+    workers,
+    signal: ac.signal,
+    onProgress: (p) => (last = p),
+  })
+  clearTimeout(t)
+  return last.hashesPerSecond
+}
