@@ -122,6 +122,12 @@ describe('SubtensorModule on the devnet', () => {
     await expect(api.rpc.author.submitExtrinsic(stale.toHex())).rejects.toThrow(/outdated/)
   })
 
+  it('refuses a call the devnet does not implement, naming it', async () => {
+    const tx = api.tx.system.remark('0x00')
+    await tx.signAsync(alice)
+    await expect(api.rpc.author.submitExtrinsic(tx.toHex())).rejects.toThrow(/system\.remark is not implemented/)
+  })
+
   it('serve_axon stores the AxonInfo', async () => {
     const m1 = hot('M1')
     const ip = (127n << 24n) + 1n

@@ -25,6 +25,7 @@ beforeAll(async () => {
         {netuid: 1, tempo: 4, commitRevealWeightsEnabled: true, revealPeriodEpochs: 1},
         {netuid: 2, tempo: 4},
       ],
+      neurons: [{netuid: 2, hotkey: '//GV', coldkey: '//Alice', stake: 100, axon: {ip: '127.0.0.1', port: 8091, protocol: 4}}],
       drand: {period: 1},
       // the current runtime's rule: `register` runs the burn path, signed by the coldkey
       powRegistration: false,
@@ -97,5 +98,12 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
     const r = await send(api, api.tx.subtensorModule.register(2, 0, 0, '0x', h.address, alice.address), alice)
     expect(r).toMatchObject({ok: true})
     expect(json(await api.query.subtensorModule.uids(2, h.address))).not.toBeNull()
+  })
+
+  it('genesis pre-registers neurons with stake and axon', async () => {
+    const gv = new Keyring({type: 'sr25519', ss58Format: 42}).addFromUri('//GV')
+    expect(json(await api.query.subtensorModule.uids(2, gv.address))).toBe(0)
+    expect(json(await api.query.subtensorModule.totalHotkeyAlpha(gv.address, 2))).toBe(100e9)
+    expect(json(await api.query.subtensorModule.axons(2, gv.address))).toMatchObject({ip: 0x7f000001, port: 8091, ipType: 4})
   })
 })
