@@ -157,9 +157,16 @@ export class SubtensorClient {
     return (await this.api.rpc.chain.getHeader()).number.toNumber()
   }
 
-  /** Calls `cb` with each new block number; returns the unsubscribe function. */
+  /** Calls `cb` with each new block number (chain_subscribeAllHeads, which every node serves); returns the unsubscribe. */
   async subscribeBlocks(cb: (block: number) => void): Promise<() => void> {
-    return this.api.rpc.chain.subscribeNewHeads((h) => cb(h.number.toNumber()))
+    let last = -1
+    return this.api.rpc.chain.subscribeAllHeads((h) => {
+      const n = h.number.toNumber()
+      if (n > last) {
+        last = n
+        cb(n)
+      }
+    })
   }
 
   private async read(name: string, ...args: unknown[]): Promise<unknown> {
@@ -412,7 +419,7 @@ export class SubtensorClient {
 
   /** The SCALE payload the pallet decrypts: WeightsTlockPayload {hotkey: Vec<u8>, uids, values: Vec<u16>, version_key: u64}. */
   tlockPayload(hotkey: string, uids: number[], values: number[], versionKey: number): Uint8Array {
-    return this.api.registry.createType('(Vec<u8>, Vec<u16>, Vec<u16>, u64)', [decodeAddress(hotkey), uids, values, versionKey]).toU8a()
+    return this.api.registry.createType('(Vec<u8>, Vec<u16>, Vec<u16>, u64)', [Array.from(decodeAddress(hotkey)), uids, values, versionKey]).toU8a()
   }
 
   async commitTimelocked(
