@@ -276,6 +276,15 @@ export class RpcServer {
       },
       author_unwatchExtrinsic: ([id], c) => this.unsubscribe(c, id),
     }
+    // the aliases Substrate nodes also answer to
+    h.chain_subscribeNewHead = h.chain_subscribeNewHeads
+    h.subscribe_newHead = h.chain_subscribeNewHeads
+    h.chain_unsubscribeNewHead = h.chain_unsubscribeNewHeads
+    h.unsubscribe_newHead = h.chain_unsubscribeNewHeads
+    h.chain_subscribeFinalisedHeads = h.chain_subscribeFinalizedHeads
+    h.chain_unsubscribeFinalisedHeads = h.chain_unsubscribeFinalizedHeads
+    h.chain_getHead = h.chain_getBlockHash
+    h.chain_getFinalisedHead = h.chain_getFinalizedHead
     h.rpc_methods = () => ({version: 1, methods: Object.keys(h).concat('rpc_methods').sort()})
     return h
   }

@@ -67,6 +67,29 @@ describe('the devnet through @polkadot/api', () => {
     expect(api.registry.chainSS58).toBe(42)
   })
 
+  it('pushes new heads and storage changes to subscribers', async () => {
+    const heads: number[] = []
+    const balances: string[] = []
+    const unsubHeads = await api.rpc.chain.subscribeNewHeads((h) => {
+      heads.push(h.number.toNumber())
+    })
+    const subscribeAccount = api.query.system.account as unknown as (
+      who: string,
+      cb: (a: unknown) => void,
+    ) => Promise<() => void>
+    const unsubAcct = await subscribeAccount(bob.address, (a) =>
+      balances.push(String((json(a) as {data: {free: number}}).data.free)),
+    )
+    await send(api, api.tx.balances.transferKeepAlive(bob.address, 1_000_000_000n), alice)
+    await new Promise((r) => setTimeout(r, 200))
+    unsubHeads()
+    unsubAcct()
+    expect(heads.length).toBeGreaterThanOrEqual(2)
+    expect(heads[heads.length - 1]).toBeGreaterThan(heads[0]!)
+    expect(balances.length).toBe(2)
+    expect(BigInt(balances[1]!) - BigInt(balances[0]!)).toBe(1_000_000_000n)
+  })
+
   it('transfers balance, charges a fee and reports events', async () => {
     const free = async (a: string) => (json(await api.query.system.account(a)) as {data: {free: number}}).data.free
     const [a0, b0] = [await free(alice.address), await free(bob.address)]
