@@ -81,6 +81,19 @@ describe('Miner', () => {
       expect(miner.blacklist('validator')).toMatchObject({blocked: true, reason: expect.stringMatching(/permit/)})
       expect(miner.priority('validator')).toBe(100)
 
+      // hot reload while serving: an inverted model replaces the file (by rename), the next answers flip
+      const next = path.join(tmp, 'm.next')
+      await fs.writeFile(next, tinyDetectorOnnx({scale: 10, bias: -5, inputSize: SIZE}))
+      await fs.rename(next, file)
+      await holder.check()
+      expect(holder.generation).toBe(2)
+      expect(await miner.predictBase64(dark)).toBeLessThan(0.1)
+      // a corrupt replacement keeps the inverted model answering
+      await fs.writeFile(file, 'not a model')
+      await holder.check()
+      expect(holder.generation).toBe(2)
+      expect(await miner.predictBase64(bright)).toBeGreaterThan(0.9)
+
       // the validator gets a permit; after an epoch the miner's re-sync lets it through
       mg = {...mg, validatorPermit: [true, false]}
       block = 20
