@@ -47,6 +47,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     'crop-align': Flags.integer({description: 'raw crops start at multiples of this', default: 1, min: 1}),
     'per-class': Flags.integer({description: 'samples per class per epoch (default: the larger pool)', min: 1}),
     'val-per-class': Flags.integer({description: 'validate on at most this many images per class', min: 1}),
+    'micro-batch': Flags.integer({description: 'accumulate gradients over micro-batches of this size (default on wasm: what fits its 4 GiB heap, 4 at 224²)', min: 1}),
     'bn-recalibration': Flags.integer({description: 'training batches to re-estimate BatchNorm statistics on before each validation', default: 0, min: 0}),
     ...backendFlag,
   }
@@ -96,6 +97,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
           perClass: flags['per-class'],
           valPerClass: flags['val-per-class'],
           bnRecalibrationBatches: flags['bn-recalibration'],
+          microBatch: flags['micro-batch'],
         },
         signal: controller.signal,
         onProgress: this.jsonEnabled() ? undefined : (e) => bar.update(e),

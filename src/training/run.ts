@@ -83,6 +83,12 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   const dataOpts: TrainingDataOptions = resume && existsSync(dataFile) && !given.some((k) => k !== 'valFraction')
     ? JSON.parse(await readFile(dataFile, 'utf8')) as TrainingDataOptions
     : {corpus: opts.corpus, real: opts.real, fake: opts.fake, datasets: opts.datasets, cacheDir: opts.cacheDir, registryPath: opts.registryPath, valFraction: opts.valFraction}
+  if (config.microBatch === undefined && backend === 'wasm') {
+    // wasm's heap is 4 GiB: NPR's activations for backprop at 224² fit about 4 images at a time
+    const side = config.trainCrop ?? config.inputSize
+    const fits = Math.max(1, Math.floor((4 * 224 * 224) / (side * side)))
+    if (fits < config.batchSize) config.microBatch = fits
+  }
   const pools = await openTrainingPools(dataOpts)
   await mkdir(outDir, {recursive: true})
   await writeFile(dataFile, JSON.stringify(dataOpts, null, 2))

@@ -47,6 +47,8 @@ export interface TrainConfig {
   perClass?: number
   /** cap on validation samples per class (default: all) */
   valPerClass?: number
+  /** accumulate gradients over micro-batches of this size (memory); default: the whole batch at once */
+  microBatch?: number
   /** raw train crops start at multiples of this (keeps up-sampling grids aligned with the network's strides) */
   cropAlign?: number
   /**
@@ -219,6 +221,45 @@ async function recalibrateBn(net: TrainableNet, set: SampleSet, config: TrainCon
   }
 }
 
+/**
+ * One optimisation step: BCE-with-logits on the batch, gradients, Adam. With `microBatch` smaller than the batch,
+ * gradients are accumulated over micro-batches (each weighted by its share of the batch; BatchNorm then sees
+ * micro-batch statistics), so large inputs fit in a backend's memory (wasm: 4 GiB). Returns the batch loss.
+ */
+export function trainStep(net: TrainableNet, vars: tf.Variable[], params: Map<string, tf.Variable>, adam: Adam, images: readonly RgbImage[], labels: readonly number[], microBatch?: number): number {
+  const micro = microBatch && microBatch < images.length ? microBatch : images.length
+  const acc: (tf.Tensor | undefined)[] = vars.map(() => undefined)
+  let loss = 0
+  for (let m = 0; m < images.length; m += micro) {
+    const x = toBatchTensor(images.slice(m, m + micro))
+    const y = tf.tensor1d(labels.slice(m, m + micro), 'float32')
+    const share = x.shape[0] / images.length
+    const {value, grads} = tf.variableGrads(
+      () => tf.mul(tf.losses.sigmoidCrossEntropy(y, net.forward(x, true)), share) as tf.Scalar,
+      vars,
+    )
+    loss += value.dataSync()[0]!
+    vars.forEach((v, i) => {
+      const g = grads[v.name]
+      if (!g) return
+      const prev = acc[i]
+      acc[i] = prev ? tf.add(prev, g) : g
+      if (prev) {
+        prev.dispose()
+        g.dispose()
+      }
+    })
+    tf.dispose([x, y, value])
+  }
+  const byIndex: Record<string, tf.Tensor> = {}
+  acc.forEach((g, i) => {
+    if (g) byIndex[String(i)] = g
+  })
+  adam.apply(params, byIndex)
+  tf.dispose(acc.filter((g): g is tf.Tensor => g !== undefined))
+  return loss
+}
+
 // ---- the loop ----
 
 export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Promise<TrainResult> {
@@ -271,20 +312,7 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
         const rng = createRng(mixSeed(config.seed, epoch, b + 1))
         const images: RgbImage[] = []
         for (const r of chunk) images.push(await opts.train.trainImage(r, rng))
-        const x = toBatchTensor(images)
-        const y = tf.tensor1d(chunk.map((r) => r.label), 'float32')
-        const {value, grads} = tf.variableGrads(
-          () => tf.losses.sigmoidCrossEntropy(y, net.forward(x, true)) as tf.Scalar,
-          vars,
-        )
-        const byIndex: Record<string, tf.Tensor> = {}
-        vars.forEach((v, i) => {
-          const g = grads[v.name]
-          if (g) byIndex[String(i)] = g
-        })
-        adam.apply(params, byIndex)
-        const loss = (await value.data())[0]!
-        tf.dispose([x, y, value, ...Object.values(grads)])
+        const loss = trainStep(net, vars, params, adam, images, chunk.map((r) => r.label), config.microBatch)
         if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}`)
         lossSum += loss * chunk.length
         lossN += chunk.length

@@ -114,7 +114,8 @@ describe('trainer', () => {
 
   it('an abort mid-epoch saves a checkpoint that resumes at that batch', async () => {
     const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
-    const config = {experiment: 't', epochs: 1, batchSize: 8, lr: 1e-2, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
+    // micro-batches of 3 exercise gradient accumulation (8 = 3 + 3 + 2)
+    const config = {microBatch: 3, experiment: 't', epochs: 1, batchSize: 8, lr: 1e-2, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
     const ac = new AbortController()
     const r = await train({net: new NprNet({seed: 3}), store, train: trainSet, config, outDir: out, signal: ac.signal, onProgress: (e) => e.batch === 2 && ac.abort()})
     expect(r.status).toBe('interrupted')
