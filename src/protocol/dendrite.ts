@@ -4,11 +4,15 @@ import http from 'node:http'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import pLimit from 'p-limit'
 
+import {pyFloatStr} from './py-format.js'
 import {dendriteMessage, signingReady, signMessage, timeNs} from './signing.js'
 import {
   bodyHash, fromJsonBody, setTotalSize, newSynapse, ownFields, parseHeaders, toHeaders, toJsonBody, type Synapse, type SynapseType,
 } from './synapse.js'
 import {PROTOCOL_VERSION_INT} from './version.js'
+
+/** Errors aiohttp reports as ClientConnectorError (no connection made); a reset mid-request is not one. */
+const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'])
 
 export interface AxonTarget {
   ip: string
@@ -93,7 +97,7 @@ export class Dendrite {
     try {
       prepared = this.prepare(type, fields, target, timeoutS)
     } catch (err) {
-      return done(422, `Failed to build the request: ${(err as Error).message}`)
+      return done(422, `Failed to parse response: ${(err as Error).message}`)
     }
     const url = `http://${target.ip.includes(':') ? `[${target.ip}]` : target.ip}:${target.port}/${type.name}`
     let reply: {status: number; body: string; headers: http.IncomingHttpHeaders}
@@ -101,11 +105,10 @@ export class Dendrite {
       reply = await this.post(url, prepared.headers, prepared.body, timeoutS)
     } catch (err) {
       const e = err as NodeJS.ErrnoException
-      if (e.name === 'TimeoutError') return done(408, `Timedout after ${timeoutS} seconds.`)
-      if (e.code === 'ECONNREFUSED' || e.code === 'EHOSTUNREACH' || e.code === 'ENETUNREACH' || e.code === 'ECONNRESET') {
-        return done(503, `Service unavailable at ${target.ip}:${target.port}/${type.name}`)
-      }
-      return done(422, `Failed to parse response object with error: ${e.message}`)
+      // The Python dendrite's DENDRITE_ERROR_MAPPING: connect failures 503, timeouts 408, anything else 422.
+      if (e.name === 'TimeoutError') return done(408, `Request timeout after ${pyFloatStr(timeoutS)} seconds`)
+      if (CONNECT_ERRORS.has(e.code ?? '')) return done(503, `Service unavailable at ${target.ip}:${target.port}/${type.name}`)
+      return done(422, `Failed to parse response: ${e.message}`)
     }
     if (reply.status !== 200) {
       let message = `HTTP ${reply.status}`
@@ -123,7 +126,7 @@ export class Dendrite {
       synapse.axon = {...synapse.axon, ...dropNull(server.axon)}
       return done(200, synapse.axon.status_message ?? 'Success', synapse)
     } catch (err) {
-      return done(422, `Failed to parse response object with error: ${(err as Error).message.split('\n')[0]}`)
+      return done(422, `Failed to parse response: ${(err as Error).message.split('\n')[0]}`)
     }
   }
 

@@ -25,7 +25,7 @@ export class NonceTracker {
       if (prev !== undefined && nonce <= prev) return 'Nonce is too old, a newer one was last processed'
       return undefined
     }
-    if (prev !== undefined && nonce <= prev) return 'Nonce is too small'
+    if (prev !== undefined && nonce <= prev) return 'Nonce is too old, a newer one was last processed'
     return undefined
   }
 

@@ -138,6 +138,7 @@ describe('axon security on 127.0.0.1', () => {
     expect(res.status).toBe(404)
     const [r] = await dendrite.query([{ip: '127.0.0.1', port: 1, hotkey: bob.address}], ImageSynapse, {image})
     expect(r!.statusCode).toBe(503)
+    expect(r!.statusMessage).toBe('Service unavailable at 127.0.0.1:1/ImageSynapse')
   })
 })
 
@@ -157,6 +158,7 @@ describe('axon forward limits and shutdown', () => {
     const t = {ip: '127.0.0.1', port: axon.port, hotkey: bob.address}
     const [slow] = await dendrite.query([t], ImageSynapse, {image}, {timeoutS: 0.15})
     expect(slow!.statusCode).toBe(408)
+    expect(slow!.statusMessage).toBe('Request timeout after 0.15 seconds')
     const inForward = new Promise<void>((r) => (entered = r))
     const pending = dendrite.query([t], ImageSynapse, {image}, {timeoutS: 5})
     await inForward
@@ -188,6 +190,7 @@ describe('axon forward limits and shutdown', () => {
     for (let k = 0; k < answers.length; k++) {
       const [r] = await dendrite.query([{ip: '127.0.0.1', port, hotkey: bob.address}], ImageSynapse, {image: 'eA=='})
       expect(r!.statusCode).toBe(422)
+      expect(r!.statusMessage).toMatch(/^Failed to parse response: /)
       expect(r!.synapse).toBeUndefined()
     }
     dendrite.close()

@@ -48,6 +48,8 @@ describe('NonceTracker', () => {
     expect(t.check('k', now + 1n, 9007000, 12, now)).toBeUndefined()
     // callers older than 7.2.0 only need increasing nonces
     expect(t.check('old', 5n, 7001000, 12, now)).toBeUndefined()
+    t.record('old', 5n)
+    expect(t.check('old', 5n, 7001000, 12, now)).toBe('Nonce is too old, a newer one was last processed')
   })
   it('bounds its memory', () => {
     const t = new NonceTracker(3)
