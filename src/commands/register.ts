@@ -1,7 +1,74 @@
-import {NotBuiltCommand} from '../config/base-command.js'
+import {Flags} from '@oclif/core'
 
-export default class Register extends NotBuiltCommand {
-  static override description = 'not built yet'
-  static override issue = '4'
-  static override strict = false
+import {connectSubtensor} from '../chain/index.js'
+import {BitmindCommand} from '../config/base-command.js'
+import {netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {resolveEndpoint} from '../config/networks.js'
+import {openWallet, promptLine} from '../wallet/index.js'
+
+export default class Register extends BitmindCommand {
+  static override summary = 'Register the wallet hotkey on a subnet (burn, or proof of work with --pow) and print its uid'
+  static override examples = [
+    '<%= config.bin %> register --netuid 34 --wallet.name miner --wallet.hotkey default',
+    '<%= config.bin %> register --netuid 1 --subtensor.network local --pow --pow.workers 4 --yes',
+  ]
+
+  static override flags = {
+    ...netuidFlag,
+    ...subtensorFlags,
+    ...walletFlags,
+    pow: Flags.boolean({description: 'register by proof of work (where the runtime allows it) instead of burning TAO', default: false}),
+    'pow.workers': Flags.integer({description: 'PoW solver threads', default: 1, min: 1, max: 256}),
+    yes: Flags.boolean({char: 'y', description: 'do not ask to confirm the burn cost', default: false}),
+  }
+
+  async run(): Promise<{netuid: number; hotkey: string; uid: number; alreadyRegistered: boolean; method?: 'burn' | 'pow'; burn?: number}> {
+    const {flags} = await this.parse(Register)
+    const netuid = flags.netuid
+    const endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
+    const wallet = await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})
+    let hotkey: string
+    try {
+      hotkey = wallet.hotkeyAddress
+    } catch (e) {
+      this.fail((e as Error).message)
+    }
+    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    try {
+      if (!(await client.subnetExists(netuid))) this.fail(`subnet ${netuid} does not exist on ${endpoint}`)
+      const existing = await client.uidOf(netuid, hotkey)
+      if (existing !== undefined) {
+        this.log(`hotkey ${hotkey} is already registered on netuid ${netuid} as uid ${existing}`)
+        return {netuid, hotkey, uid: existing, alreadyRegistered: true}
+      }
+      const hp = await client.hyperparameters(netuid)
+      if (!hp.registrationAllowed) this.fail(`registration is disabled on netuid ${netuid}`)
+      if (flags.pow) {
+        if (!hp.powRegistrationAllowed) this.fail(`netuid ${netuid} does not allow PoW registration on this runtime: register without --pow (burn ${hp.burn} TAO)`)
+        const pair = wallet.hotkeyPair()
+        this.logToStderr(`solving PoW for netuid ${netuid} (difficulty ${hp.difficulty}) on ${flags['pow.workers']} thread(s)…`)
+        const uid = await client.powRegister(pair, wallet.coldkeyAddress, netuid, {
+          workers: flags['pow.workers'],
+          onProgress: (p) => process.stderr.write(`\r  block ${p.block}: ${p.hashes} hashes, ${Math.round(p.hashesPerSecond)} H/s   `),
+        })
+        process.stderr.write('\n')
+        this.log(`registered ${hotkey} on netuid ${netuid}: uid ${uid}`)
+        return {netuid, hotkey, uid, alreadyRegistered: false, method: 'pow'}
+      }
+      const balance = await client.balance(wallet.coldkeyAddress)
+      this.logToStderr(`burn cost on netuid ${netuid}: ${hp.burn} TAO (coldkey ${wallet.coldkeyAddress} holds ${balance} TAO)`)
+      if (balance < hp.burn) this.fail(`the coldkey holds ${balance} TAO, less than the ${hp.burn} TAO burn`)
+      if (!flags.yes) {
+        if (!process.stdin.isTTY) this.fail('confirm the burn with --yes (stdin is not a terminal)')
+        const answer = (await promptLine(`Burn ${hp.burn} TAO to register on netuid ${netuid}? [y/N] `)).trim().toLowerCase()
+        if (answer !== 'y' && answer !== 'yes') this.fail('not registered (cancelled)')
+      }
+      const coldkey = await wallet.coldkeyPair().catch((e: Error) => this.fail(e.message))
+      const uid = await client.burnedRegister(coldkey, hotkey, netuid).catch((e: Error) => this.fail(e.message))
+      this.log(`registered ${hotkey} on netuid ${netuid}: uid ${uid}`)
+      return {netuid, hotkey, uid, alreadyRegistered: false, method: 'burn', burn: hp.burn}
+    } finally {
+      await client.close()
+    }
+  }
 }
