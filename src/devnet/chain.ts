@@ -285,6 +285,22 @@ export class Chain {
 
   /** Build, execute and seal the next block with everything in the pool. */
   produceBlock(now = Date.now()): Block {
+    const before = this.st.snapshot()
+    const pooled = [...this.pool]
+    const lastTimestamp = this.lastTimestamp
+    try {
+      return this.buildBlock(now)
+    } catch (e) {
+      // leave the chain as it was: state, pool and clock
+      this.st.map.clear()
+      for (const [k, v] of before) this.st.map.set(k, v)
+      this.pool.splice(0, this.pool.length, ...pooled)
+      this.lastTimestamp = lastTimestamp
+      throw e
+    }
+  }
+
+  private buildBlock(now: number): Block {
     const parent = this.head
     const number = parent.number + 1
     const events: DevEvent[] = []

@@ -22,7 +22,7 @@ describe('bitmind devnet (built binary)', () => {
     const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
     try {
       const url = await new Promise<string>((resolve, reject) => {
-        const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 45_000)
+        const t = setTimeout(() => reject(new Error(`no banner: ${out}`)), 90_000)
         const check = () => {
           const m = /listening on (ws:\/\/\S+)/.exec(out)
           if (m && out.includes('Ctrl-C')) {
@@ -48,5 +48,5 @@ describe('bitmind devnet (built binary)', () => {
     expect(saved.format).toBe('bitmind-devnet-state/1')
     expect(saved.head.number).toBeGreaterThan(0)
     fs.rmSync(dir, {recursive: true, force: true})
-  }, 70_000)
+  }, 120_000)
 })
