@@ -3,7 +3,7 @@ import type {ApiPromise} from '@polkadot/api'
 import {Keyring} from '@polkadot/keyring'
 import {u8aToHex} from '@polkadot/util'
 import {cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto'
-import {roundTime, timelockEncrypt} from 'tlock-js'
+import {roundTime, timelockEncrypt, type ChainClient, type ChainInfo} from 'tlock-js'
 
 import {startDevnet, type Devnet} from '../../src/devnet/index.js'
 import {connect, json, send} from './helpers.js'
@@ -58,8 +58,35 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
     const payload = api.registry
       .createType('(Vec<u8>, Vec<u16>, Vec<u16>, u64)', [u8aToHex(decodeAddress(v.address)), [1, 2], [30000, 65535], 0])
       .toU8a()
-    const round = devnet.drand.roundAt(Date.now()) + 2
-    const armoured = await timelockEncrypt(round, Buffer.from(payload), devnet.drand.client())
+    // encrypt as a client would: chain info from Drand.BeaconConfig only (no devnet internals)
+    const full = json(await api.query.drand.beaconConfig()) as {
+      publicKey: string
+      period: number
+      genesisTime: number
+      hash: string
+      groupHash: string
+      schemeId: string
+      metadata: {beaconId: string}
+    }
+    const text = (hex: string) => Buffer.from(hex.slice(2), 'hex').toString('utf8')
+    const info: ChainInfo = {
+      public_key: full.publicKey.slice(2),
+      period: full.period,
+      genesis_time: full.genesisTime,
+      hash: full.hash.slice(2),
+      groupHash: full.groupHash.slice(2),
+      schemeID: text(full.schemeId),
+      metadata: {beaconID: text(full.metadata.beaconId)},
+    }
+    expect(info.schemeID).toBe('bls-unchained-g1-rfc9380')
+    const encryptOnly: ChainClient = {
+      options: {disableBeaconVerification: true, noCache: true},
+      latest: () => Promise.reject(new Error('not needed to encrypt')),
+      get: () => Promise.reject(new Error('not needed to encrypt')),
+      chain: () => ({baseUrl: 'chain-storage', info: async () => info}),
+    }
+    const round = Math.floor((Date.now() / 1000 - info.genesis_time) / info.period) + 1 + 2
+    const armoured = await timelockEncrypt(round, Buffer.from(payload), encryptOnly)
     const commit = u8aToHex(Buffer.from(armoured, 'utf8'))
 
     const wrongVersion = await send(api, api.tx.subtensorModule.commitTimelockedWeights(1, commit, round, 3), v)
