@@ -3,7 +3,6 @@ import os from 'node:os'
 import type {Logger} from '../config/logger.js'
 import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
-import {loadDetector} from '../detector/index.js'
 import {decodeImage, type RgbImage} from '../image/index.js'
 import {NeuronChainClient} from '../validator/chain-lite.js'
 import {minerChain, notRegisteredError} from '../validator/chain-adapter.js'
@@ -53,6 +52,8 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
     const uid = await client.uidOf(opts.netuid, hotkey.address)
     if (uid === undefined) throw notRegisteredError(hotkey.address, opts)
     const metrics = new MinerMetrics()
+    // after the registration check: the detector modules pull in tfjs and ONNX Runtime
+    const {loadDetector} = await import('../detector/index.js')
     const modelPath = expandHome(opts.modelPath)
     const holder = await ModelHolder.open<RgbImage>(modelPath, (p) => loadDetector(p, {backend: opts.backend, provider: opts.provider}), {
       logger: log.child('model'),

@@ -6,7 +6,6 @@ import {openCorpusSplit} from '../data/corpus.js'
 import {openDatasetPool} from '../data/dataset-pool.js'
 import {FolderPool} from '../data/folder-pool.js'
 import {labelNumber, loadRegistry, selectDatasets} from '../data/registry.js'
-import {EsrganSource} from '../generation/esrgan.js'
 import type {ImagePoolLike, SyntheticSourceLike} from './challenge.js'
 
 export interface ChallengeDataOptions {
@@ -52,7 +51,8 @@ export async function openChallengeData(opts: ChallengeDataOptions): Promise<Cha
       ;(labelNumber(spec) === 0 ? realPools : fakePools).push(pool)
     }
   }
-  const esrgan = opts.esrgan ? new EsrganSource({pkg: 'slim', scale: 2, backend: opts.backend}) : undefined
+  // loaded only when asked for: it pulls in tfjs, which costs seconds at start-up
+  const esrgan = opts.esrgan ? new (await import('../generation/esrgan.js')).EsrganSource({pkg: 'slim', scale: 2, backend: opts.backend}) : undefined
   const fakeSources: SyntheticSourceLike[] = esrgan ? [esrgan] : []
   if (realPools.length === 0 && fakePools.length === 0 && fakeSources.length === 0) {
     throw new Error('no challenge data: pass --data.corpus, --data.real_dir/--data.synthetic_dir folders, --data.dataset or --data.esrgan')

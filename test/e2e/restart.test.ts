@@ -119,5 +119,5 @@ describe('bitmind validate survives SIGKILL', () => {
     const steps = (await fs.readFile(path.join(tmp, 'state', 'results.jsonl'), 'utf8'))
       .trim().split('\n').map((l) => JSON.parse(l).step as number)
     expect(steps.slice(-2)).toEqual([atKill.step, atKill.step + 1])
-  }, 110_000)
+  }, 170_000)
 })
