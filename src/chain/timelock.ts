@@ -1,12 +1,12 @@
 import {timelockEncrypt, type ChainClient, type ChainInfo} from 'tlock-js'
 
-/** drand rounds the SDK subtracts so the chain's pulse pallet has the round by the reveal block (bittensor_drand) */
-export const SUBTENSOR_PULSE_DELAY = 24
+/** blocks past the reveal block the round is aimed at, so the chain holds the pulse by then (bittensor_drand) */
+export const SECURITY_BLOCK_OFFSET = 3
 
 /**
- * The drand round a timelocked weights commit is encrypted for, as bittensor_drand's `get_encrypted_commit` computes
- * it: the first block of the epoch `revealPeriodEpochs` after the current one (epochs offset by netuid + 1, length
- * tempo + 1), turned into wall time with the block time, then into a drand round, minus the pulse delay.
+ * The drand round a timelocked weights commit is encrypted for, as current bittensor_drand computes it: the first
+ * block of the epoch `revealPeriodEpochs` after the current one (epochs offset by netuid + 1, length tempo + 1), plus
+ * SECURITY_BLOCK_OFFSET blocks, turned into wall time with the block time, then into the drand round due then.
  */
 export function revealRound(p: {
   currentBlock: number
@@ -23,9 +23,9 @@ export function revealRound(p: {
   const currentEpoch = Math.floor((p.currentBlock + netuidPlusOne) / tempoPlusOne)
   const revealEpoch = currentEpoch + p.revealPeriodEpochs
   const revealBlock = revealEpoch * tempoPlusOne - netuidPlusOne
-  const blocksUntil = Math.max(0, revealBlock - p.currentBlock)
+  const blocksUntil = Math.max(0, revealBlock + SECURITY_BLOCK_OFFSET - p.currentBlock)
   const revealTime = p.nowS + blocksUntil * p.blockTimeS
-  const round = Math.ceil((revealTime - p.genesisTime) / p.period) - SUBTENSOR_PULSE_DELAY
+  const round = Math.floor((revealTime - p.genesisTime) / p.period)
   return {revealRound: Math.max(1, round), revealBlock}
 }
 

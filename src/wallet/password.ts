@@ -1,10 +1,10 @@
-import {passwordEnvVar} from './wallet.js'
+import {passwordFromEnv} from './wallet.js'
 import {promptHidden} from './prompt.js'
 
 /** A new coldkey password: '' when unencrypted is asked for, else BT_COLD_PW_<NAME>, else asked twice (hidden). */
 export async function newPassword(walletName: string, noPassword: boolean): Promise<string> {
   if (noPassword) return ''
-  const env = process.env[passwordEnvVar(walletName)]
+  const env = passwordFromEnv(walletName)
   if (env !== undefined) return env
   const a = await promptHidden(`New password for coldkey ${walletName}: `)
   const b = await promptHidden('Repeat the password: ')

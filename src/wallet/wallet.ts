@@ -16,9 +16,17 @@ export interface WalletRef {
   path: string
 }
 
-/** The environment variable btcli reads a coldkey password from. */
+/** The environment variable btcli reads a coldkey password from (its canonical spelling). */
 export function passwordEnvVar(walletName: string): string {
-  return `BT_COLD_PW_${walletName.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`
+  return `BT_COLD_PW_${walletName.replace(/-/g, '_').toUpperCase()}`
+}
+
+/** The password from the environment as btwallet looks it up: `-` read as `_`, the variable name case-insensitive. */
+export function passwordFromEnv(walletName: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const want = passwordEnvVar(walletName)
+  if (env[want] !== undefined) return env[want]
+  const key = Object.keys(env).find((k) => k.toUpperCase() === want)
+  return key === undefined ? undefined : env[key]
 }
 
 export function walletFiles(ref: WalletRef) {
@@ -99,7 +107,7 @@ export class Wallet {
     const data = readFile(file, 'coldkey')
     let plain: Buffer = data
     if (detectEncoding(data) !== 'plain') {
-      const pw = password ?? process.env[passwordEnvVar(this.name)] ?? (await promptHidden(`Password for coldkey ${this.name}: `))
+      const pw = password ?? passwordFromEnv(this.name) ?? (await promptHidden(`Password for coldkey ${this.name}: `))
       plain = await decryptKeyfile(data, pw, file)
     }
     this.coldkeyCache = pairFromKeyfile(parseKeyfileJson(plain, file), file)

@@ -36,7 +36,7 @@ beforeAll(async () => {
       drand: {period: 1},
     },
   })
-  client = await connectSubtensor(devnet.url, {blockTimeS: 1, commitDir: path.join(tmp, 'commits')})
+  client = await connectSubtensor(devnet.url, {blockTimeS: 0.2, commitDir: path.join(tmp, 'commits')})
   val = await openWallet({name: 'val', hotkey: 'default', path: tmp})
   miner = await openWallet({name: 'miner', hotkey: 'default', path: tmp})
 }, 60_000)
@@ -103,8 +103,10 @@ describe('chain client on the devnet', () => {
     const r = await client.setWeights(val.hotkeyPair(), 2, [0, 1], [1, 3])
     expect(r.path).toBe('commit_timelocked_weights')
     expect(r.revealRound).toBeGreaterThan(0)
-    for (let i = 0; i < 15; i++) {
+    // the round is ~(blocks to reveal + 3) × 0.2 s ahead: produce blocks while real time reaches it
+    for (let i = 0; i < 40; i++) {
       await devnet.advance(1)
+      await new Promise((r) => setTimeout(r, 250))
       const w = (await client.metagraph(2)).weights[0]!
       if (w.length > 0) {
         expect(w).toEqual([
@@ -114,6 +116,6 @@ describe('chain client on the devnet', () => {
         return
       }
     }
-    throw new Error('the timelocked weights were not revealed within 15 blocks')
+    throw new Error('the timelocked weights were not revealed within 40 blocks')
   }, 60_000)
 })

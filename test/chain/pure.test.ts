@@ -5,7 +5,7 @@ import {describeDispatchError} from '../../src/chain/errors.js'
 import {intToIp, ipToInt} from '../../src/chain/ip.js'
 import {blockHotkeyHash, sealFor, sealMeetsDifficulty} from '../../src/chain/pow.js'
 import {solvePow} from '../../src/chain/pow-solver.js'
-import {revealRound, SUBTENSOR_PULSE_DELAY} from '../../src/chain/timelock.js'
+import {revealRound, SECURITY_BLOCK_OFFSET} from '../../src/chain/timelock.js'
 import {weightsForEmit} from '../../src/chain/weights.js'
 
 // DESIGN §7 written out again with @polkadot/util-crypto (not hash-wasm, which src/chain/pow.ts uses)
@@ -78,6 +78,6 @@ describe('ip, errors, reveal round', () => {
     // tempo 100, netuid 1, block 1000: epoch = floor(1002/101) = 9; reveal epoch 11 → block 11·101 − 2 = 1109
     const r = revealRound({currentBlock: 1000, netuid: 1, tempo: 100, revealPeriodEpochs: 2, blockTimeS: 12, nowS: 1_000_000, genesisTime: 1_000, period: 3})
     expect(r.revealBlock).toBe(1109)
-    expect(r.revealRound).toBe(Math.ceil((1_000_000 + 109 * 12 - 1_000) / 3) - SUBTENSOR_PULSE_DELAY)
+    expect(r.revealRound).toBe(Math.floor((1_000_000 + (109 + SECURITY_BLOCK_OFFSET) * 12 - 1_000) / 3))
   })
 })

@@ -16,6 +16,7 @@ import {
   listWallets,
   openWallet,
   passwordEnvVar,
+  passwordFromEnv,
   toCanonicalSecret,
   writeHotkey,
 } from '../../src/wallet/index.js'
@@ -44,7 +45,7 @@ describe('btcli wallet fixture (DESIGN §8 layout, test/fixtures/wallet/make-fix
     expect(cold.address).toBe(coldExpected)
     const msg = new TextEncoder().encode('hello')
     expect(kr.addFromMnemonic(COLD_MNEMONIC).verify(msg, cold.sign(msg), cold.publicKey)).toBe(true)
-  }, 60_000)
+  }, 120_000)
 
   it('writes the same keyfile JSON the fixture has (field set, canonical privateKey)', () => {
     const fixture = JSON.parse(fs.readFileSync(path.join(FIXTURES, 'btcli', 'hotkeys', 'default'), 'utf8'))
@@ -98,5 +99,8 @@ describe('wallet files', () => {
     const list = await listWallets(tmp)
     expect(list).toEqual([{name: 'alice', coldkeyAddress: coldkey.address, hotkeys: [{name: 'h1', address: again.address}]}])
     expect(passwordEnvVar('my-wallet')).toBe('BT_COLD_PW_MY_WALLET')
+    expect(passwordFromEnv('my-wallet', {BT_COLD_PW_My_Wallet: 'a'})).toBe('a')
+    expect(passwordFromEnv('WALLET', {bt_cold_pw_wallet: 'b'})).toBe('b')
+    expect(passwordFromEnv('other', {bt_cold_pw_wallet: 'b'})).toBeUndefined()
   })
 })
