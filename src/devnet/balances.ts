@@ -50,7 +50,6 @@ export function mutateFree(st: Storage, who: string, delta: bigint): void {
   a.data.free = free
   if (a.providers === 0 && free > 0n) a.providers = 1
   writeAccount(st, who, a)
-  adjustIssuance(st, 0n)
 }
 
 function adjustIssuance(st: Storage, delta: bigint): void {

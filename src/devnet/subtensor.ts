@@ -425,7 +425,7 @@ export function subtensorModule(
       for (const nr of g.neurons) {
         const hotkey = resolveAccount(nr.hotkey)
         const coldkey = resolveAccount(nr.coldkey)
-        const uid = registerNeuron(st, nr.netuid, hotkey, coldkey, 0)
+        registerNeuron(st, nr.netuid, hotkey, coldkey, 0)
         if (nr.stake > 0) addStake(st, hotkey, coldkey, nr.netuid, taoToRao(nr.stake))
         if (nr.axon) {
           const ipv4 = nr.axon.ip.split('.').reduce((acc, x) => (acc << 8n) + BigInt(Number(x)), 0n)
@@ -440,7 +440,6 @@ export function subtensorModule(
             placeholder2: 0,
           })
         }
-        void uid
       }
     },
     onInitialize(ctx) {
