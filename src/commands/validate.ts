@@ -14,7 +14,7 @@ augmented, JPEG), rewards right answers and updates moving-average scores. Weigh
 
   static override examples = [
     '<%= config.bin %> validate --netuid 34 --wallet.name validator --wallet.hotkey default --data.corpus ~/bitmind-corpus',
-    '<%= config.bin %> validate --netuid 1 --subtensor.network ws://127.0.0.1:9944 --wallet.name v --data.real ./photos --data.esrgan',
+    '<%= config.bin %> validate --netuid 1 --subtensor.network ws://127.0.0.1:9944 --wallet.name v --data.real_dir ./photos --data.esrgan',
   ]
 
   static override flags = {
@@ -33,8 +33,8 @@ augmented, JPEG), rewards right answers and updates moving-average scores. Weigh
     'neuron.disable_set_weights': Flags.boolean({description: 'score miners but never set weights', default: false}),
     'neuron.steps': Flags.integer({description: 'stop after this many steps (default: run until stopped)', min: 1}),
     'neuron.step_interval': Flags.string({description: 'seconds to pause between steps', default: '0'}),
-    'data.real': Flags.string({description: 'folder of real images (repeatable)', multiple: true}),
-    'data.fake': Flags.string({description: 'folder of generated images (repeatable)', multiple: true}),
+    'data.real_dir': Flags.string({description: 'folder of real images (repeatable)', multiple: true}),
+    'data.synthetic_dir': Flags.string({description: 'folder of generated images (repeatable)', multiple: true}),
     'data.corpus': Flags.string({description: 'offline corpus folder (bitmind download-data --offline-corpus): its test split'}),
     'data.dataset': Flags.string({description: 'downloaded registry dataset to draw from (repeatable; see bitmind download-data --list)', multiple: true}),
     'data.cache_dir': Flags.string({description: 'dataset cache folder for --data.dataset'}),
@@ -78,8 +78,8 @@ augmented, JPEG), rewards right answers and updates moving-average scores. Weigh
         maxSteps: flags['neuron.steps'],
         stepIntervalS: num('neuron.step_interval', flags['neuron.step_interval'], 0),
         data: {
-          real: flags['data.real'] ?? [],
-          fake: flags['data.fake'] ?? [],
+          real: flags['data.real_dir'] ?? [],
+          fake: flags['data.synthetic_dir'] ?? [],
           corpus: flags['data.corpus'],
           datasets: flags['data.dataset'] ?? [],
           cacheDir: flags['data.cache_dir'],
