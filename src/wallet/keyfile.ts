@@ -1,6 +1,7 @@
-import {argon2i} from 'hash-wasm'
 import nacl from 'tweetnacl'
 import {z} from 'zod'
+
+import {argon2iKey} from './kdf.js'
 
 /**
  * btcli keyfiles (DESIGN §8): plain JSON, or `$NACL` ‖ secretbox(nonce 24 ‖ ciphertext) under
@@ -50,15 +51,7 @@ export interface KdfCost {
 export const BTWALLET_KDF: KdfCost = {iterations: ARGON2_OPSLIMIT, memoryKiB: ARGON2_MEMLIMIT_KIB}
 
 async function deriveKey(password: string, cost: KdfCost): Promise<Uint8Array> {
-  return argon2i({
-    password,
-    salt: NACL_SALT,
-    iterations: cost.iterations,
-    memorySize: cost.memoryKiB,
-    parallelism: 1,
-    hashLength: 32,
-    outputType: 'binary',
-  })
+  return argon2iKey({password, salt: NACL_SALT, iterations: cost.iterations, memoryKiB: cost.memoryKiB})
 }
 
 export async function encryptKeyfile(plain: Uint8Array, password: string, cost = BTWALLET_KDF): Promise<Buffer> {
