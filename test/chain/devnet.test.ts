@@ -118,4 +118,28 @@ describe('chain client on the devnet', () => {
     }
     throw new Error('the timelocked weights were not revealed within 40 blocks')
   }, 60_000)
+
+  it('commit_weights keeps the salt on disk until reveal_weights succeeds', async () => {
+    const hk = val.hotkeyPair()
+    const pending = await client.commitWeights(hk, 2, [0, 1], [65535, 13107], 0)
+    expect(client.pendingCommit(2, hk.address)).toEqual(pending)
+    expect(pending.hash).toBe(client.commitHash(hk.address, 2, [0, 1], [65535, 13107], pending.salt, 0))
+    let lastError = ''
+    for (let i = 0; i < 20; i++) {
+      await devnet.advance(1)
+      try {
+        expect(await client.revealWeights(hk, 2)).toBe(true)
+        expect(client.pendingCommit(2, hk.address)).toBeUndefined()
+        expect((await client.metagraph(2)).weights[0]).toEqual([
+          [0, 65535],
+          [1, 13107],
+        ])
+        return
+      } catch (e) {
+        lastError = (e as Error).message
+        expect(client.pendingCommit(2, hk.address)).toBeDefined()
+      }
+    }
+    throw new Error(`never revealed: ${lastError}`)
+  }, 60_000)
 })
