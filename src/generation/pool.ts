@@ -4,7 +4,7 @@ import path from 'node:path'
 import {z} from 'zod'
 
 import {createRng, randomSeed, type Rng} from '../config/random.js'
-import {decodeImage, encodePng} from '../image/index.js'
+import {decodeImage, encodePng, type RgbImage} from '../image/index.js'
 import {TemplatePromptSource} from './prompts.js'
 import type {GenerateOptions, GeneratedImage, PromptSource, SyntheticSource} from './source.js'
 
@@ -23,6 +23,8 @@ export interface GenerationPoolOptions {
   /** Per-image options (size, steps, guidance) passed to every source. */
   generate?: Omit<GenerateOptions, 'prompt' | 'seed' | 'onStep'>
   seed?: number
+  /** A real image per generation: the base for image-to-image sources (ESRGAN) and the picture a captioner describes. */
+  baseImages?: () => Promise<RgbImage>
   onError?: (err: Error) => void
 }
 
@@ -68,8 +70,9 @@ export class GenerationPool {
     const run = this.chain.then(async () => {
       const {source} = this.opts.sources[pickWeighted(this.opts.sources.map((s) => s.weight), this.rng)]!
       const seed = Math.floor(this.rng() * 2 ** 32)
-      const prompt = await this.prompts.next(this.rng)
-      return source.generate({...this.opts.generate, prompt, seed})
+      const baseImage = this.opts.baseImages ? await this.opts.baseImages() : undefined
+      const prompt = await this.prompts.next(this.rng, baseImage)
+      return source.generate({...this.opts.generate, prompt, seed, ...(baseImage ? {baseImage} : {})})
     })
     this.chain = run.catch(() => undefined)
     return run

@@ -57,6 +57,21 @@ describe('GenerationPool', () => {
     for (let i = 0; i < 3; i++) expect((await pool.generateNow()).meta.model).toBe('lcm')
   })
 
+  it('hands a real base image to the prompt source and the generator', async () => {
+    const seen: string[] = []
+    const base = {data: new Uint8Array(8 * 8 * 3).fill(200), width: 8, height: 8}
+    const prompts = {name: 'echo', next: async (_rng?: () => number, image?: {width: number}) => `image ${image?.width ?? 'none'} wide`}
+    const upscaler = {name: 'x2', generate: async (o: {baseImage?: typeof base; prompt?: string}) => {
+      seen.push(o.prompt ?? '')
+      const b = o.baseImage!
+      return {image: {data: new Uint8Array(b.width * b.height * 12), width: b.width * 2, height: b.height * 2}, meta: {source: 'x2', width: b.width * 2, height: b.height * 2}}
+    }}
+    const pool = new GenerationPool({sources: [{source: upscaler, weight: 1}], prompts, baseImages: async () => base, seed: 4})
+    const out = await pool.generateNow()
+    expect([out.image.width, out.image.height]).toEqual([16, 16])
+    expect(seen).toEqual(['image 8 wide'])
+  })
+
   it('keeps a bounded on-disk cache full in the background and serves from it', async () => {
     const cacheDir = path.join(root, 'cache')
     const pool = new GenerationPool({sources: [{source: sd, weight: 1}, {source: lcm, weight: 1}], cacheDir, cacheSize: 3,
