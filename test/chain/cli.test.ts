@@ -5,21 +5,20 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 
 import {startDevnet, type Devnet} from '../../src/devnet/index.js'
+import {createWallet} from '../../src/wallet/index.js'
 import {runCli} from '../helpers/cli.js'
 
-// The built binary: wallet create → register (burn, --yes) → register again (already registered) → metagraph --json.
+// The built binary: register (burn, --yes) → register again (already registered) → metagraph --json.
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-cli-chain-'))
 let devnet: Devnet
 let coldkey: string
 let hotkey: string
 
 beforeAll(async () => {
-  const r = await runCli(['wallet', 'create', '--wallet.path', tmp, '--wallet.name', 'op', '--no-password', '--json'])
-  expect(r.code).toBe(0)
-  const out = JSON.parse(r.stdout) as {coldkey: string; hotkey: string; coldkeyMnemonic: string}
-  expect(out.coldkeyMnemonic.split(' ')).toHaveLength(12)
-  coldkey = out.coldkey
-  hotkey = out.hotkey
+  // the wallet commands have their own CLI test (test/wallet/cli.test.ts); make the wallet in-process here
+  const w = await createWallet({name: 'op', hotkey: 'default', path: tmp, password: ''})
+  coldkey = w.coldkey.address
+  hotkey = w.hotkey.address
   devnet = await startDevnet({port: 0, blockTimeMs: 0, genesis: {accounts: [{account: coldkey, balance: 50}], subnets: [{netuid: 1, burn: 2}]}})
 }, 60_000)
 
