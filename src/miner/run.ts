@@ -4,9 +4,8 @@ import type {Logger} from '../config/logger.js'
 import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {decodeImage, type RgbImage} from '../image/index.js'
-import {NeuronChainClient} from '../validator/chain-lite.js'
-import {minerChain, notRegisteredError} from '../validator/chain-adapter.js'
-import {loadHotkey} from '../validator/hotkey-file.js'
+import {connectSubtensor} from '../chain/index.js'
+import {loadHotkey, minerChain, notRegisteredError} from '../validator/chain-adapter.js'
 import {serveMetrics} from '../validator/metrics.js'
 import type {BatcherOptions} from './batcher.js'
 import {MinerMetrics} from './metrics.js'
@@ -46,7 +45,7 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
   const log = opts.logger
   const endpoint = resolveEndpoint(opts.network, opts.chainEndpoint)
   const hotkey = await loadHotkey(opts.wallet)
-  const client = await NeuronChainClient.connect(endpoint)
+  const client = await connectSubtensor(endpoint)
   const closers: (() => Promise<unknown>)[] = [() => client.close()]
   try {
     const uid = await client.uidOf(opts.netuid, hotkey.address)

@@ -12,11 +12,11 @@ import {Miner} from '../miner/miner.js'
 import {ModelHolder, type ModelLoader} from '../miner/model-holder.js'
 import {startMinerAxon} from '../miner/serve.js'
 import {Dendrite, type Axon} from '../protocol/index.js'
-import {NeuronChainClient} from './chain-lite.js'
-import {validatorChain} from './chain-adapter.js'
+import {connectSubtensor} from '../chain/index.js'
+import {writeHotkey, type WalletRef} from '../wallet/index.js'
+import {addStake, loadHotkey, validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder, type ChallengeBuilderOptions} from './challenge.js'
 import {dendriteQuery} from './dendrite-query.js'
-import {writeHotkeyFile} from './hotkey-file.js'
 import type {StepReport} from './validator.js'
 import {Validator} from './validator.js'
 
@@ -92,14 +92,16 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
     })
     const net = devnet
     closers.push(() => net.stop())
-    const client = await NeuronChainClient.connect(devnet.url)
+    const client = await connectSubtensor(devnet.url)
     closers.push(() => client.close())
     log.info('devnet up', {url: devnet.url, netuid: NETUID, tempo})
 
     const walletPath = path.join(opts.workDir, 'wallets')
     const makeNeuron = async (name: string) => {
       const coldkey = keyring.addFromMnemonic(mnemonicGenerate())
-      const hotkey = await writeHotkeyFile({name, hotkey: 'default', path: walletPath}, mnemonicGenerate())
+      const ref: WalletRef = {name, hotkey: 'default', path: walletPath}
+      await writeHotkey(ref, {mnemonic: mnemonicGenerate()})
+      const hotkey = await loadHotkey(ref)
       await client.submit(client.api.tx.balances.transferKeepAlive(coldkey.address, 1000n * TAO), alice)
       await client.burnedRegister(coldkey, hotkey.address, NETUID)
       const uid = await client.uidOf(NETUID, hotkey.address)
@@ -107,7 +109,7 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
       return {name, coldkey, hotkey, uid}
     }
     const validator = await makeNeuron('validator')
-    await client.addStake(validator.coldkey, validator.hotkey.address, NETUID, 500)
+    await addStake(client, validator.coldkey, validator.hotkey.address, NETUID, 500)
     const miners: {name: string; uid: number; hotkey: KeyringPair; axon: Axon}[] = []
     for (const spec of opts.miners) {
       const n = await makeNeuron(spec.name)
@@ -171,7 +173,7 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
     log.info('final weights', submitted)
     await devnet.advance(tempo + 1)
     const mg = await client.metagraph(NETUID)
-    const weightsOnChain = await client.weightsOf(NETUID, validator.uid)
+    const weightsOnChain = mg.weights[validator.uid] ?? []
     const total = weightsOnChain.reduce((s, [, w]) => s + w, 0)
     const rows = miners.map((m) => {
       const h = hits.get(m.uid) ?? {right: 0, total: 0}

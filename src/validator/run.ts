@@ -5,12 +5,11 @@ import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
 import {Dendrite} from '../protocol/index.js'
-import {NeuronChainClient} from './chain-lite.js'
-import {notRegisteredError, validatorChain} from './chain-adapter.js'
+import {connectSubtensor} from '../chain/index.js'
+import {loadHotkey, notRegisteredError, validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
 import {dendriteQuery} from './dendrite-query.js'
-import {loadHotkey} from './hotkey-file.js'
 import {ValidatorMetrics, serveMetrics} from './metrics.js'
 import {Validator} from './validator.js'
 
@@ -53,7 +52,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
   const endpoint = resolveEndpoint(opts.network, opts.chainEndpoint)
   const hotkey = await loadHotkey(opts.wallet)
   const data = await openChallengeData(opts.data)
-  const client = await NeuronChainClient.connect(endpoint)
+  const client = await connectSubtensor(endpoint)
   const closers: (() => Promise<unknown>)[] = [() => client.close(), () => data.dispose()]
   try {
     const uid = await client.uidOf(opts.netuid, hotkey.address)

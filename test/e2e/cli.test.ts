@@ -6,7 +6,7 @@ import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {mnemonicGenerate} from '@polkadot/util-crypto'
 
 import {startDevnet, type Devnet} from '../../src/devnet/index.js'
-import {writeHotkeyFile} from '../../src/validator/hotkey-file.js'
+import {writeHotkey} from '../../src/wallet/index.js'
 import {ROOT, runCli} from '../helpers/cli.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
 
@@ -14,7 +14,7 @@ const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-neuron-cli-'))
 let devnet: Devnet
 beforeAll(async () => {
   devnet = await startDevnet({port: 0, blockTimeMs: 0})
-  await writeHotkeyFile({name: 'newbie', hotkey: 'default', path: tmp}, mnemonicGenerate())
+  await writeHotkey({name: 'newbie', hotkey: 'default', path: tmp}, {mnemonic: mnemonicGenerate()})
   await fs.writeFile(path.join(tmp, 'm.onnx'), tinyDetectorOnnx({scale: 0, bias: 0, inputSize: 8, metadata: {'bitmind.input_size': '8'}}))
 })
 afterAll(async () => {

@@ -14,8 +14,9 @@ import {decodeImage, type RgbImage} from '../../src/image/index.js'
 import {Miner} from '../../src/miner/miner.js'
 import {ModelHolder} from '../../src/miner/model-holder.js'
 import {startMinerAxon} from '../../src/miner/serve.js'
-import {NeuronChainClient} from '../../src/validator/chain-lite.js'
-import {writeHotkeyFile} from '../../src/validator/hotkey-file.js'
+import {connectSubtensor} from '../../src/chain/index.js'
+import {addStake, loadHotkey} from '../../src/validator/chain-adapter.js'
+import {writeHotkey} from '../../src/wallet/index.js'
 import {loadState} from '../../src/validator/state.js'
 import {BIN, ROOT} from '../helpers/cli.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
@@ -60,18 +61,20 @@ describe('bitmind validate survives SIGKILL', () => {
     const keyring = new Keyring({type: 'sr25519', ss58Format: 42})
     const devnet: Devnet = await startDevnet({port: 0, blockTimeMs: 0, genesis: {subnets: [{netuid: 1, tempo: 5, weightsSetRateLimit: 1}]}})
     cleanup.push(() => devnet.stop())
-    const client = await NeuronChainClient.connect(devnet.url)
+    const client = await connectSubtensor(devnet.url)
     cleanup.push(() => client.close())
     const alice = keyring.addFromUri('//Alice')
     const register = async (name: string) => {
       const coldkey = keyring.addFromMnemonic(mnemonicGenerate())
-      const hotkey = await writeHotkeyFile({name, hotkey: 'default', path: path.join(tmp, 'wallets')}, mnemonicGenerate())
+      const ref = {name, hotkey: 'default', path: path.join(tmp, 'wallets')}
+      await writeHotkey(ref, {mnemonic: mnemonicGenerate()})
+      const hotkey = await loadHotkey(ref)
       await client.submit(client.api.tx.balances.transferKeepAlive(coldkey.address, 100n * TAO), alice)
       await client.burnedRegister(coldkey, hotkey.address, 1)
       return {coldkey, hotkey, uid: (await client.uidOf(1, hotkey.address))!}
     }
     const v = await register('validator')
-    await client.addStake(v.coldkey, v.hotkey.address, 1, 50)
+    await addStake(client, v.coldkey, v.hotkey.address, 1, 50)
     await images(path.join(tmp, 'real'), 230)
     await images(path.join(tmp, 'fake'), 20)
     const modelFile = path.join(tmp, 'good.onnx')
