@@ -1,5 +1,6 @@
 export {sigmoid, type Detector} from './detector.js'
-export {BACKENDS, conv2dFilterGrad, currentBackend, registerConv2dFilterGradient, resolveBackend, type BackendName} from './backend.js'
+export {BACKENDS, currentBackend, resolveBackend, type BackendName} from './backend.js'
+export {conv2dFilterGrad, conv2dInputGrad, registerFastConv2dGrad} from './conv-grad.js'
 export {NprNet, nprBlocks, nprResidual, nprStateDictShapes, type NprNetOptions} from './npr.js'
 export {StateDictMismatchError, type StateDict} from './state-dict.js'
 export {importPth, parsePth} from './pth.js'
