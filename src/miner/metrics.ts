@@ -1,6 +1,6 @@
 import {Counter, Gauge, Histogram, Registry} from 'prom-client'
 
-/** Prometheus metrics of a miner (served with validator/metrics' serveMetrics). */
+/** Prometheus metrics of a miner (served with the protocol's serveMetrics). */
 export class MinerMetrics {
   readonly registry = new Registry()
   readonly requests = new Counter({

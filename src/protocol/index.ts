@@ -1,7 +1,7 @@
 export {Axon, type AxonOptions, type BlacklistVerdict, type Forward} from './axon.js'
 export {Dendrite, type AxonTarget, type DendriteOptions, type DendriteResult} from './dendrite.js'
 export {ImageSynapse, MAX_CHALLENGE_PIXELS, type ImageSynapseFields} from './image-synapse.js'
-export {AxonMetrics, serveMetrics, startMetricsServer, type MetricsServer} from './metrics.js'
+export {AxonMetrics, serveMetrics, type MetricsServer} from './metrics.js'
 export {bodyHash, newSynapse, toHeaders, toJsonBody, type Synapse, type SynapseType} from './synapse.js'
 export {dendriteMessage, axonMessage, signingReady, signMessage, verifyMessage} from './signing.js'
 export {BITTENSOR_PROTOCOL_VERSION, PROTOCOL_VERSION_INT, versionAsInt} from './version.js'

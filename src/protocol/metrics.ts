@@ -39,13 +39,15 @@ export interface MetricsServer {
 
 /** Serves `GET /metrics` of a registry on all interfaces unless another host is given (`--metrics.port`). */
 export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
-  const server = http.createServer(async (req, res) => {
-    if (req.method === 'GET' && req.url === '/metrics') {
-      res.writeHead(200, {'content-type': registry.contentType})
-      res.end(await registry.metrics())
+  const server = http.createServer((req, res) => {
+    if (req.method !== 'GET' || req.url !== '/metrics') {
+      res.writeHead(404).end()
       return
     }
-    res.writeHead(404).end()
+    registry
+      .metrics()
+      .then((body) => res.writeHead(200, {'content-type': registry.contentType}).end(body))
+      .catch((err: Error) => res.writeHead(500).end(err.message))
   })
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject)
@@ -55,9 +57,4 @@ export async function serveMetrics(registry: Registry, port: number, host = '0.0
     port: (server.address() as AddressInfo).port,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
-}
-
-/** The neurons' spelling: port first, as `--metrics.port` reads. */
-export function startMetricsServer(port: number, registry: Registry, host?: string): Promise<MetricsServer> {
-  return serveMetrics(registry, port, host)
 }

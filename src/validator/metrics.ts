@@ -1,5 +1,3 @@
-import http from 'node:http'
-
 import {Counter, Gauge, Histogram, Registry} from 'prom-client'
 
 /** Prometheus metrics of a validator; one registry per neuron so tests and the demo can run several in a process. */
@@ -32,27 +30,4 @@ export class ValidatorMetrics {
     labelNames: ['outcome'],
     registers: [this.registry],
   })
-}
-
-/** Serve a registry at /metrics; resolves with the bound port. */
-export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<{port: number; close: () => Promise<void>}> {
-  const server = http.createServer((req, res) => {
-    if (req.url !== '/metrics') {
-      res.writeHead(404).end()
-      return
-    }
-    registry
-      .metrics()
-      .then((body) => res.writeHead(200, {'Content-Type': registry.contentType}).end(body))
-      .catch((err: Error) => res.writeHead(500).end(err.message))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(port, host, () => resolve())
-  })
-  const addr = server.address()
-  return {
-    port: typeof addr === 'object' && addr ? addr.port : port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  }
 }

@@ -10,7 +10,8 @@ import {loadHotkey, notRegisteredError, validatorChain} from './chain-adapter.js
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
 import {dendriteQuery} from './dendrite-query.js'
-import {ValidatorMetrics, serveMetrics} from './metrics.js'
+import {serveMetrics} from '../protocol/index.js'
+import {ValidatorMetrics} from './metrics.js'
 import {Validator} from './validator.js'
 
 export interface RunValidatorOptions {

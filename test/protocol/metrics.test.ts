@@ -1,7 +1,7 @@
 import {describe, expect, it} from '@jest/globals'
 import {Registry} from 'prom-client'
 
-import {Axon, Dendrite, ImageSynapse, startMetricsServer} from '../../src/protocol/index.js'
+import {Axon, Dendrite, ImageSynapse, serveMetrics} from '../../src/protocol/index.js'
 import {devPair, jpegBase64} from './helpers.js'
 
 describe('axon metrics on --metrics.port', () => {
@@ -14,7 +14,7 @@ describe('axon metrics on --metrics.port', () => {
     })
     axon.attach(ImageSynapse, async (s) => ({...s, prediction: 0.5}))
     await axon.start()
-    const metrics = await startMetricsServer(0, registry, '127.0.0.1')
+    const metrics = await serveMetrics(registry, 0, '127.0.0.1')
     const target = {ip: '127.0.0.1', port: axon.port, hotkey: bob.address}
     const image = await jpegBase64()
     const good = new Dendrite({keypair: alice})
