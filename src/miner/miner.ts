@@ -1,15 +1,9 @@
 import {silentLogger, type Logger} from '../config/logger.js'
-import type {MetagraphLike} from '../validator/uids.js'
+import type {MetagraphLike, MinerChain} from '../chain/neuron.js'
 import {PredictBatcher, type BatcherOptions} from './batcher.js'
 import type {MinerMetrics} from './metrics.js'
 import type {ModelHolder} from './model-holder.js'
 import {CallerPolicy, type BlacklistDecision} from './policy.js'
-
-/** The chain as the miner uses it. */
-export interface MinerChain {
-  currentBlock(): Promise<number>
-  metagraph(): Promise<MetagraphLike>
-}
 
 export interface MinerOptions<I> {
   holder: ModelHolder<I>

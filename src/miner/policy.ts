@@ -1,4 +1,4 @@
-import type {MetagraphLike} from '../validator/uids.js'
+import type {MetagraphLike} from '../chain/neuron.js'
 
 export interface BlacklistDecision {
   blocked: boolean

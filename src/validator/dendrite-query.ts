@@ -1,5 +1,5 @@
 import {Dendrite, ImageSynapse} from '../protocol/index.js'
-import type {AxonLike} from './uids.js'
+import type {AxonLike} from '../chain/neuron.js'
 import type {MinerAnswer, MinerQuery} from './validator.js'
 
 /** Challenges go out as signed ImageSynapse requests; whatever comes back is left for the reward to judge. */

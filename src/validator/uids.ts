@@ -1,20 +1,5 @@
+import type {AxonLike, MetagraphLike} from '../chain/neuron.js'
 import type {Rng} from '../config/random.js'
-
-/** The parts of the chain engineer's Metagraph the neurons read (structurally compatible with it). */
-export interface AxonLike {
-  ip: string
-  port: number
-  hotkey?: string
-}
-
-export interface MetagraphLike {
-  uids: readonly number[]
-  hotkeys: readonly string[]
-  stake: readonly number[]
-  validatorPermit: readonly boolean[]
-  lastUpdate: readonly number[]
-  axons: readonly AxonLike[]
-}
 
 /** A uid serves when its axon announced a routable address (the SDK's `is_serving`: ip ≠ 0.0.0.0). */
 export function isServing(axon: AxonLike | undefined): boolean {

@@ -8,7 +8,8 @@ import {rewards as computeRewards, type Label} from './reward.js'
 import {shouldSetWeights} from './schedule.js'
 import {resyncScores, updateScores} from './scores.js'
 import {loadState, saveState} from './state.js'
-import {sampleMinerUids, type AxonLike, type MetagraphLike} from './uids.js'
+import type {AxonLike, MetagraphLike} from '../chain/neuron.js'
+import {sampleMinerUids} from './uids.js'
 import {weightsForChain} from './weights.js'
 
 /** The chain as the validator uses it (adapters.ts wires the real Subtensor client). */

@@ -7,7 +7,7 @@ import {afterAll, describe, expect, it} from '@jest/globals'
 import {createRng} from '../../src/config/random.js'
 import {readResults} from '../../src/validator/results-log.js'
 import {loadState} from '../../src/validator/state.js'
-import type {MetagraphLike} from '../../src/validator/uids.js'
+import type {MetagraphLike} from '../../src/chain/neuron.js'
 import {Validator, type Challenge, type MinerAnswer, type ValidatorChain} from '../../src/validator/validator.js'
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-validator-'))
