@@ -8,13 +8,16 @@ export default class Validate extends BitmindCommand {
   static override description = `Run a BitMind validator: challenge miners with real and generated images, score them, set weights.
 
 Each step samples --neuron.sample_size serving miners, sends one challenge (a real photo or a generated image,
-augmented, JPEG), rewards right answers and updates moving-average scores. Weights go on chain when more than
+augmented, JPEG), rewards right answers and updates moving-average scores. Generated images come from
+--data.synthetic_dir folders, --data.esrgan, and ONNX text-to-image models (--generation.model), which make them
+ahead in the background. Weights go on chain when more than
 --neuron.epoch_length blocks passed since the validator's last update. State is saved every step under
 --neuron.full_path and resumed on restart. SIGINT/SIGTERM finish the current step, save and exit.`
 
   static override examples = [
     '<%= config.bin %> validate --netuid 34 --wallet.name validator --wallet.hotkey default --data.corpus ~/bitmind-corpus',
     '<%= config.bin %> validate --netuid 1 --subtensor.network ws://127.0.0.1:9944 --wallet.name v --data.real_dir ./photos --data.esrgan',
+    '<%= config.bin %> validate --netuid 34 --wallet.name validator --data.real_dir ./photos --generation.model models/sd-turbo-onnx --generation.model models/lcm-dreamshaper-v7-onnx --generation.steps 2',
   ]
 
   static override flags = {
@@ -39,6 +42,14 @@ augmented, JPEG), rewards right answers and updates moving-average scores. Weigh
     'data.dataset': Flags.string({description: 'downloaded registry dataset to draw from (repeatable; see bitmind download-data --list)', multiple: true}),
     'data.cache_dir': Flags.string({description: 'dataset cache folder for --data.dataset'}),
     'data.esrgan': Flags.boolean({description: 'generate fakes with ESRGAN (offline, a real photo downscaled and re-upscaled)', default: false}),
+    'generation.model': Flags.string({description: 'diffusers ONNX export folder for generated challenges (repeatable, one picked per image; SD/SD-turbo, SDXL/SDXL-turbo, LCM; try one with bitmind generate --model-dir)', multiple: true}),
+    'generation.steps': Flags.integer({description: 'denoising steps per generated image (turbo models: 1-4)', default: 4, min: 1}),
+    'generation.size': Flags.string({description: 'WIDTHxHEIGHT of generated images, multiples of 8', default: '512x512'}),
+    'generation.guidance_scale': Flags.string({description: 'classifier-free guidance scale (> 1 turns CFG on; LCM: embedded guidance w; default: the model kind\'s)'}),
+    'generation.provider': Flags.string({description: 'ONNX Runtime execution provider for the diffusion models (cpu, cuda, webgpu, dml, coreml)', default: 'cpu'}),
+    'generation.prompt_model': Flags.string({description: 'local transformers.js folder for prompts: MagicPrompt GPT-2 (text-generation) or a captioner of real photos (default: template prompts)'}),
+    'generation.cache_dir': Flags.string({description: 'keep generated images on disk in this folder, ready across restarts (default: made ahead in memory)'}),
+    'generation.cache_size': Flags.integer({description: 'generated images made ahead in the background (on disk with --generation.cache_dir)', default: 4, min: 0}),
     seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
   }
 
@@ -84,6 +95,16 @@ augmented, JPEG), rewards right answers and updates moving-average scores. Weigh
           datasets: flags['data.dataset'] ?? [],
           cacheDir: flags['data.cache_dir'],
           esrgan: flags['data.esrgan'],
+          generation: {
+            models: flags['generation.model'] ?? [],
+            steps: flags['generation.steps'],
+            size: flags['generation.size'],
+            guidanceScale: flags['generation.guidance_scale'] === undefined ? undefined : num('generation.guidance_scale', flags['generation.guidance_scale'], 0),
+            provider: flags['generation.provider'],
+            promptModel: flags['generation.prompt_model'],
+            cacheDir: flags['generation.cache_dir'],
+            cacheSize: flags['generation.cache_size'],
+          },
         },
         seed: flags.seed,
         metricsPort: flags['metrics.port'],

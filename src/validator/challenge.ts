@@ -13,6 +13,12 @@ export interface ImagePoolLike {
 /** The generation engineer's SyntheticSource, as far as challenges need it. */
 export interface SyntheticSourceLike {
   readonly name: string
+  /** false for text-to-image sources: no real base photo is fetched for them (default: one is, when a real pool exists) */
+  readonly needsBaseImage?: boolean
+  /**
+   * The challenge's `source` is `name`, or `name:model` when the result's meta names a model (one source can
+   * hold several, e.g. the diffusion pool).
+   */
   generate(opts: {seed?: number; width?: number; height?: number; baseImage?: RgbImage}): Promise<{image: RgbImage; meta: Record<string, unknown>}>
 }
 
@@ -84,14 +90,15 @@ export class ChallengeBuilder implements ChallengeSource {
     if (pick >= this.opts.fakeSources.length) return this.randomRow(pools)
     const src = this.opts.fakeSources[pick]!
     const seed = Math.floor(this.opts.rng() * 2 ** 31)
-    let base = this.opts.realBaseForFakes !== false && this.hasReal() ? (await this.randomReal()).image : undefined
+    let base = this.opts.realBaseForFakes !== false && src.needsBaseImage !== false && this.hasReal() ? (await this.randomReal()).image : undefined
     const maxSide = this.opts.maxBaseSide ?? Math.round(1.5 * this.size)
     if (base && Math.min(base.width, base.height) > maxSide) {
       const k = maxSide / Math.min(base.width, base.height)
       base = await resize(base, Math.max(1, Math.round(base.width * k)), Math.max(1, Math.round(base.height * k)))
     }
-    const {image} = await src.generate({seed, baseImage: base, width: base ? undefined : this.size, height: base ? undefined : this.size})
-    return {image, source: src.name}
+    const {image, meta} = await src.generate({seed, baseImage: base, width: base ? undefined : this.size, height: base ? undefined : this.size})
+    const model = meta.model
+    return {image, source: typeof model === 'string' && model !== '' && model !== src.name ? `${src.name}:${model}` : src.name}
   }
 
   async next(): Promise<Challenge> {

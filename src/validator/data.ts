@@ -2,11 +2,36 @@ import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {defaultCacheDir, expandHome} from '../config/paths.js'
+import {createRng, randomSeed} from '../config/random.js'
 import {openCorpusSplit} from '../data/corpus.js'
 import {openDatasetPool} from '../data/dataset-pool.js'
 import {FolderPool} from '../data/folder-pool.js'
 import {labelNumber, loadRegistry, selectDatasets} from '../data/registry.js'
+import type {GenerationPool} from '../generation/pool.js'
+import type {GeneratedImage, SyntheticSource} from '../generation/source.js'
+import {decodeImage, type RgbImage} from '../image/index.js'
 import type {ImagePoolLike, SyntheticSourceLike} from './challenge.js'
+
+/** Text-to-image models as a fake source (`--generation.*`). */
+export interface GenerationOptions {
+  /** diffusers ONNX export folders (one pipeline each, picked with equal weight per image) */
+  models: readonly string[]
+  /** denoising steps (turbo models: 1–4) */
+  steps?: number
+  /** `WIDTHxHEIGHT`, multiples of 8 (default 512x512) */
+  size?: string
+  guidanceScale?: number
+  /** ONNX Runtime execution provider (default cpu) */
+  provider?: string
+  /** MagicPrompt-style text-generation or captioner folder (default: template prompts) */
+  promptModel?: string
+  /** keep generated images on disk here (survives restarts); without it they are made ahead in memory */
+  cacheDir?: string
+  /** images made ahead of time (on disk with cacheDir, else in memory); default 4 */
+  cacheSize?: number
+  /** a background generation failed (disk-cache mode; in memory the failing step reports it) */
+  onError?: (err: Error) => void
+}
 
 export interface ChallengeDataOptions {
   /** folders of real images */
@@ -21,12 +46,20 @@ export interface ChallengeDataOptions {
   /** ESRGAN round trips of real photos as a synthetic source */
   esrgan?: boolean
   backend?: string
+  /** ONNX diffusion pipelines as a synthetic source */
+  generation?: GenerationOptions
+  /** seeds the generation pool (prompts, model picks, noise): the same seed gives the same images in the same order */
+  seed?: number
 }
 
 export interface ChallengeData {
   realPools: ImagePoolLike[]
   fakePools: ImagePoolLike[]
   fakeSources: SyntheticSourceLike[]
+  /** the text-to-image source, when --generation.model was given */
+  generation?: GenerationPoolSource
+  /** start background work (generating fakes ahead); without it images are made when asked for */
+  start(): void
   dispose(): Promise<void>
 }
 
@@ -51,19 +84,181 @@ export async function openChallengeData(opts: ChallengeDataOptions): Promise<Cha
       ;(labelNumber(spec) === 0 ? realPools : fakePools).push(pool)
     }
   }
-  // loaded only when asked for: it pulls in tfjs, which costs seconds at start-up
-  const esrgan = opts.esrgan ? new (await import('../generation/esrgan.js')).EsrganSource({pkg: 'slim', scale: 2, backend: opts.backend}) : undefined
-  const fakeSources: SyntheticSourceLike[] = esrgan ? [esrgan] : []
-  if (realPools.length === 0 && fakePools.length === 0 && fakeSources.length === 0) {
-    throw new Error('no challenge data: pass --data.corpus, --data.real_dir/--data.synthetic_dir folders, --data.dataset or --data.esrgan')
+  const wantsGeneration = (opts.generation?.models.length ?? 0) > 0
+  if (realPools.length === 0 && fakePools.length === 0 && !opts.esrgan && !wantsGeneration) {
+    throw new Error('no challenge data: pass --data.corpus, --data.real_dir/--data.synthetic_dir folders, --data.dataset, --data.esrgan or --generation.model')
   }
-  if (esrgan && realPools.length === 0) {
+  if (opts.esrgan && realPools.length === 0) {
     throw new Error('--data.esrgan re-upscales real photos: it needs a real image source too (--data.real_dir, --data.corpus or --data.dataset)')
   }
-  return {realPools, fakePools, fakeSources, dispose: async () => esrgan?.dispose()}
+  const fakeSources: SyntheticSourceLike[] = []
+  const closers: (() => Promise<unknown>)[] = []
+  const dispose = async () => {
+    for (const close of closers.reverse()) await close().catch(() => {})
+  }
+  try {
+    // loaded only when asked for: it pulls in tfjs, which costs seconds at start-up
+    if (opts.esrgan) {
+      const esrgan = new (await import('../generation/esrgan.js')).EsrganSource({pkg: 'slim', scale: 2, backend: opts.backend})
+      closers.push(() => esrgan.dispose())
+      fakeSources.push(esrgan)
+    }
+    let generation: GenerationPoolSource | undefined
+    if (wantsGeneration) {
+      generation = await openGenerationSource(opts.generation!, realPools, opts.seed)
+      closers.push(() => generation!.dispose())
+      fakeSources.push(generation)
+    }
+    return {realPools, fakePools, fakeSources, generation, start: () => generation?.start(), dispose}
+  } catch (err) {
+    await dispose()
+    throw err
+  }
 }
 
 async function nonEmpty<P extends ImagePoolLike>(pool: P): Promise<P> {
   if (pool.size === 0) throw new Error(`no images in ${pool.name}`)
   return pool
+}
+
+/** A model's name in challenge sources: the folder's name (its parent's for optimum's `…/<model>/onnx` layout). */
+export function modelName(dir: string): string {
+  const abs = path.resolve(dir)
+  const base = path.basename(abs)
+  return /^onnx$/i.test(base) ? path.basename(path.dirname(abs)) : base
+}
+
+/**
+ * Load the `--generation.model` pipelines and the prompt source into a GenerationPool. Errors name the flag and
+ * the folder; what was loaded before a failure is released.
+ */
+async function openGenerationSource(g: GenerationOptions, realPools: readonly ImagePoolLike[], seed?: number): Promise<GenerationPoolSource> {
+  // one after the other: jest's ESM loader fails on concurrent imports of shared modules
+  const {OnnxDiffusionPipeline} = await import('../generation/onnx-diffusion.js')
+  const {GenerationPool} = await import('../generation/pool.js')
+  const {openPromptSource} = await import('../generation/prompts.js')
+  const {parseSize} = await import('../generation/generate-run.js')
+  let size: {width: number; height: number}
+  try {
+    size = parseSize(g.size ?? '512x512')
+  } catch (err) {
+    throw new Error((err as Error).message.replace('--size', '--generation.size'))
+  }
+  const pipelines: SyntheticSource[] = []
+  const release = () => Promise.all(pipelines.map((p) => p.dispose?.().catch(() => {})))
+  const names = new Set<string>()
+  try {
+    for (const model of g.models) {
+      const dir = path.resolve(expandHome(model))
+      if (!existsSync(dir)) throw new Error(`--generation.model ${dir}: no such folder. Point it at a diffusers ONNX export (e.g. optimum-cli export onnx --model stabilityai/sd-turbo <dir>)`)
+      let name = modelName(dir)
+      for (let k = 2; names.has(name); k++) name = `${modelName(dir)}-${k}`
+      names.add(name)
+      try {
+        pipelines.push(await OnnxDiffusionPipeline.load(dir, {provider: g.provider, name}))
+      } catch (err) {
+        const msg = (err as Error).message.split('\n')[0]!
+        const fix = /execution provider/.test(msg)
+          ? 'Use --generation.provider cpu, or an onnxruntime-node build with that provider'
+          : `It must be a diffusers ONNX export (model_index.json, text_encoder/, tokenizer/, unet/, vae_decoder/, scheduler/); try it alone with bitmind generate --model-dir ${dir}`
+        throw new Error(`--generation.model ${dir}: ${msg}. ${fix}`)
+      }
+    }
+  } catch (err) {
+    await release()
+    throw err
+  }
+  let prompts
+  try {
+    prompts = await openPromptSource(g.promptModel && expandHome(g.promptModel))
+  } catch (err) {
+    await release()
+    throw new Error(`--generation.prompt_model ${g.promptModel}: ${(err as Error).message.split('\n')[0]}. It must be a local transformers.js folder (config.json, onnx/) of a text-generation (MagicPrompt GPT-2) or image-to-text model`)
+  }
+  const poolSeed = seed === undefined ? randomSeed() : (seed ^ 0x5bd1e995) >>> 0
+  let baseImages: (() => Promise<RgbImage>) | undefined
+  if (prompts.name.startsWith('caption:')) {
+    const reals = realPools.filter((p) => p.size > 0)
+    if (reals.length === 0) {
+      await release()
+      await prompts.dispose?.()
+      throw new Error(`--generation.prompt_model ${g.promptModel} is a captioner: it describes real photos, so it needs a real image source too (--data.real_dir, --data.corpus or --data.dataset)`)
+    }
+    const rng = createRng(poolSeed ^ 0x27d4eb2f)
+    baseImages = async () => {
+      const pool = reals[Math.floor(rng() * reals.length)]!
+      const index = Math.floor(rng() * pool.size)
+      return decodeImage((await pool.get(index)).bytes, {name: `${pool.name}[${index}]`})
+    }
+  }
+  const cacheSize = g.cacheSize ?? 4
+  const pool = new GenerationPool({
+    sources: pipelines.map((source) => ({source, weight: 1})),
+    prompts,
+    cacheDir: g.cacheDir && path.resolve(expandHome(g.cacheDir)),
+    cacheSize,
+    generate: {width: size.width, height: size.height, steps: g.steps ?? 4, guidanceScale: g.guidanceScale},
+    seed: poolSeed,
+    baseImages,
+    onError: g.onError,
+  })
+  return new GenerationPoolSource(pool, {ahead: cacheSize, diskCache: g.cacheDir !== undefined, models: [...names]})
+}
+
+/**
+ * A GenerationPool as a ChallengeBuilder fake source. Images are made ahead in the background — `ahead` of them in
+ * memory, or the pool's on-disk cache with `diskCache` — so a step waits only for the oldest image still being made.
+ * In memory, images come out in the order the pool's seeded RNG made them: the same seed gives the same images.
+ * The seed and size the builder asks for are not used (the pool has its own seed and the `--generation.size`).
+ */
+export class GenerationPoolSource implements SyntheticSourceLike {
+  readonly name = 'diffusion'
+  /** text-to-image: the builder need not fetch a real base photo for it */
+  readonly needsBaseImage = false
+  private readonly queue: Promise<GeneratedImage>[] = []
+  private started = false
+  private closed = false
+
+  /** the loaded models' names (the `model` part of challenge sources) */
+  readonly models: readonly string[]
+
+  constructor(readonly pool: GenerationPool, private readonly opts: {ahead: number; diskCache: boolean; models?: readonly string[]}) {
+    this.models = opts.models ?? []
+  }
+
+  /** Begin generating in the background. */
+  start(): void {
+    if (this.started || this.closed) return
+    this.started = true
+    if (this.opts.diskCache) this.pool.start()
+    else this.fill()
+  }
+
+  private fill(): void {
+    while (this.queue.length < this.opts.ahead) {
+      const p = this.pool.generateNow()
+      p.catch(() => {}) // the step that takes it reports the error
+      this.queue.push(p)
+    }
+  }
+
+  async generate(): Promise<GeneratedImage> {
+    if (this.closed) throw new Error('the generation pool is closed')
+    if (this.opts.diskCache) return this.pool.next()
+    const next = this.queue.shift() ?? this.pool.generateNow()
+    if (this.started) this.fill()
+    return next
+  }
+
+  /** Images ready or in the making (memory) / waiting on disk. */
+  async pending(): Promise<number> {
+    return this.opts.diskCache ? this.pool.cachedCount() : this.queue.length
+  }
+
+  async dispose(): Promise<void> {
+    if (this.closed) return
+    this.closed = true
+    await Promise.allSettled(this.queue.splice(0))
+    await this.pool.dispose()
+  }
 }

@@ -53,14 +53,21 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
   const log = opts.logger
   const endpoint = resolveEndpoint(opts.network, opts.chainEndpoint)
   const hotkey = await loadHotkey(opts.wallet)
-  const data = await openChallengeData(opts.data)
-  const client = await connectSubtensor(endpoint)
+  const seed = opts.seed ?? randomSeed()
+  const data = await openChallengeData({
+    ...opts.data,
+    seed,
+    generation: opts.data.generation && {...opts.data.generation, onError: (err) => log.warn('background generation failed', {error: err.message})},
+  })
+  const client = await connectSubtensor(endpoint).catch(async (err: unknown) => {
+    await data.dispose()
+    throw err
+  })
   const closers: (() => Promise<unknown>)[] = [() => client.close(), () => data.dispose()]
   try {
     const uid = await client.uidOf(opts.netuid, hotkey.address)
     if (uid === undefined) throw notRegisteredError(hotkey.address, opts)
     const fullPath = path.resolve(expandHome(opts.fullPath ?? defaultValidatorPath(opts.neuronRoot, opts.wallet, opts.netuid)))
-    const seed = opts.seed ?? randomSeed()
     const rng = createRng(seed)
     const challenges = new ChallengeBuilder({realPools: data.realPools, fakePools: data.fakePools, fakeSources: data.fakeSources, rng})
     const metrics = new ValidatorMetrics()
@@ -87,6 +94,10 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
       {logger: log, metrics},
     )
     log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed})
+    data.start()
+    if (data.generation) {
+      log.info('generating fakes in the background', {models: data.generation.models, ahead: opts.data.generation?.cacheSize ?? 4, cacheDir: opts.data.generation?.cacheDir})
+    }
     await validator.start()
     await validator.run({signal: opts.signal, maxSteps: opts.maxSteps, pauseMs: opts.stepIntervalS * 1000})
     log.info('validator stopped', {step: validator.step})
