@@ -48,6 +48,8 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     'per-class': Flags.integer({description: 'samples per class per epoch (default: the larger pool)', min: 1}),
     'val-per-class': Flags.integer({description: 'validate on at most this many images per class', min: 1}),
     'micro-batch': Flags.integer({description: 'accumulate gradients over micro-batches of this size (default on wasm: what fits its 4 GiB heap, 4 at 224²)', min: 1}),
+    challenge: Flags.boolean({description: 'train and validate on images as a validator sends them: DESIGN §4 augmentation to --size, then JPEG (--challenge-quality)', default: false}),
+    'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
     'bn-recalibration': Flags.integer({description: 'training batches to re-estimate BatchNorm statistics on before each validation', default: 0, min: 0}),
     ...backendFlag,
   }
@@ -97,6 +99,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
           perClass: flags['per-class'],
           valPerClass: flags['val-per-class'],
           bnRecalibrationBatches: flags['bn-recalibration'],
+          challengeQuality: flags.challenge ? flags['challenge-quality'] : undefined,
           microBatch: flags['micro-batch'],
         },
         signal: controller.signal,

@@ -34,6 +34,8 @@ export interface ImageOps {
   base(img: RgbImage, size: number): Promise<RgbImage>
   /** the training augmentation at `size` (used when no raw crop size is set) */
   augment?(img: RgbImage, rng: Rng, size: number): Promise<RgbImage> | RgbImage
+  /** the validator's challenge transform (rotation, RandomResizedCrop to `size`, flips, JPEG at `quality`, decoded) */
+  challenge?(img: RgbImage, rng: Rng, size: number, quality: number): Promise<RgbImage>
 }
 
 export interface SampleRef {
@@ -119,11 +121,17 @@ export interface SampleSetOptions {
   cropAlign?: number
   /** stop caching decoded images past this many bytes */
   cacheBytes?: number
+  /**
+   * Train and evaluate on images as a validator sends them (DESIGN §4 augmentation + JPEG), not on the base
+   * transform: pool images are used as they are, evaluation images are one fixed challenge per sample.
+   */
+  challenge?: {size: number; quality: number}
 }
 
 /** One split's pools with a cache of base-transformed images. */
 export class SampleSet {
   private readonly cache = new Map<string, {img: RgbImage; source: string}>()
+  private readonly evalCache = new Map<string, RgbImage>()
   private cachedBytes = 0
 
   constructor(readonly pools: LabeledPools, private readonly ops: ImageOps, private readonly opts: SampleSetOptions) {}
@@ -144,7 +152,7 @@ export class SampleSet {
     const pool = ref.label === 0 ? this.pools.real : this.pools.fake
     const item = await pool.get(ref.index)
     const decoded = await this.ops.decode(item.bytes, `${pool.name}#${ref.index}`)
-    const img = decoded.width === this.opts.inputSize && decoded.height === this.opts.inputSize
+    const img = this.opts.challenge || (decoded.width === this.opts.inputSize && decoded.height === this.opts.inputSize)
       ? decoded
       : await this.ops.base(decoded, this.opts.inputSize)
     const entry = {img, source: item.source}
@@ -155,9 +163,36 @@ export class SampleSet {
     return entry
   }
 
-  /** A training image: a raw random crop (with flips) or the augmentation. */
+  /** The image a sample is evaluated on: the base transform, or in challenge mode one challenge fixed per sample. */
+  async evalImage(ref: SampleRef): Promise<{img: RgbImage; source: string}> {
+    const base = await this.baseImage(ref)
+    const ch = this.opts.challenge
+    if (!ch) return base
+    const key = `${ref.label}:${ref.index}`
+    const hit = this.evalCache.get(key)
+    if (hit) return {img: hit, source: base.source}
+    const img = await this.challengeOf(base.img, createRng(mixSeed(0xc4a1, ref.label, ref.index)))
+    if (this.cachedBytes + img.data.byteLength <= (this.opts.cacheBytes ?? 2 ** 31)) {
+      this.evalCache.set(key, img)
+      this.cachedBytes += img.data.byteLength
+    }
+    return {img, source: base.source}
+  }
+
+  private challengeOf(img: RgbImage, rng: Rng): Promise<RgbImage> {
+    const ch = this.opts.challenge!
+    if (!this.ops.challenge) throw new Error('challenge mode needs an image-ops challenge transform')
+    return this.ops.challenge(img, rng, ch.size, ch.quality)
+  }
+
+  /** A training image: a raw random crop (with flips) or the augmentation; in challenge mode, of a fresh challenge. */
   async trainImage(ref: SampleRef, rng: Rng): Promise<RgbImage> {
-    const {img} = await this.baseImage(ref)
+    let {img} = await this.baseImage(ref)
+    if (this.opts.challenge) {
+      img = await this.challengeOf(img, rng)
+      if (this.opts.trainCrop) return randomCropFlip(img, Math.min(this.opts.trainCrop, img.width, img.height), rng, 1)
+      return img
+    }
     if (this.opts.trainCrop) return randomCropFlip(img, Math.min(this.opts.trainCrop, img.width, img.height), rng, this.opts.cropAlign)
     if (this.ops.augment) return await this.ops.augment(img, rng, this.opts.inputSize)
     return randomCropFlip(img, img.width, rng)

@@ -58,6 +58,11 @@ export interface TrainConfig {
    */
   bnRecalibrationBatches?: number
   evalBatchSize: number
+  /**
+   * Train and evaluate on validator-style challenges (rotation, RandomResizedCrop to `inputSize`, flips, JPEG at
+   * this quality; the validator's PIL default is 75) instead of the base transform; unset: off.
+   */
+  challengeQuality?: number
 }
 
 export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'experiment'> = {
@@ -189,7 +194,7 @@ export async function scoreSet(net: TrainableNet, set: SampleSet, refs: readonly
     const chunk = refs.slice(i, i + batchSize)
     const images: RgbImage[] = []
     for (const r of chunk) {
-      const {img, source} = await set.baseImage(r)
+      const {img, source} = await set.evalImage(r)
       images.push(img)
       sources.push(source)
       labels.push(r.label)

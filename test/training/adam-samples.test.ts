@@ -3,7 +3,7 @@ import {describe, expect, it} from '@jest/globals'
 
 import {createRng} from '../../src/config/random.js'
 import {Adam, scheduledLr} from '../../src/training/adam.js'
-import {balancedEpoch, cropFlip, mixSeed, randomCropFlip, toBatchTensor} from '../../src/training/samples.js'
+import {balancedEpoch, cropFlip, mixSeed, randomCropFlip, SampleSet, toBatchTensor} from '../../src/training/samples.js'
 
 describe('Adam (PyTorch update rule)', () => {
   it('matches torch.optim.Adam on a scalar over three steps', async () => {
@@ -75,5 +75,69 @@ describe('sampling and batches', () => {
     const d = Array.from(await t.data())
     expect(d.map((x) => Math.round(x * 255))).toEqual([255, 0, 51, 0, 255, 102])
     expect(() => toBatchTensor([a, {width: 2, height: 1, data: new Uint8Array(6)}])).toThrow(/share a size/)
+  })
+})
+
+describe('challenge mode (train and validate on images as a validator sends them)', () => {
+  const photo = (w: number, h: number, seed: number) => {
+    const rng = createRng(seed)
+    const data = new Uint8Array(w * h * 3)
+    for (let i = 0; i < data.length; i++) data[i] = Math.floor(rng() * 256)
+    return {data, width: w, height: h}
+  }
+  const images = [photo(96, 80, 1), photo(70, 90, 2)]
+  const pool = (label: string) => ({
+    size: images.length,
+    name: label,
+    get: async (index: number) => ({bytes: Buffer.from(String(index)), source: `${label}-${index}`, index}),
+  })
+  const calls: {size: number; quality: number}[] = []
+  const ops = {
+    decode: async (bytes: Buffer) => images[Number(bytes.toString())]!,
+    base: async () => {
+      throw new Error('challenge mode must not apply the base transform')
+    },
+    challenge: async (img: {data: Uint8Array; width: number; height: number}, rng: () => number, size: number, quality: number) => {
+      calls.push({size, quality})
+      // stand-in for rotation + RandomResizedCrop + JPEG: a size×size image whose pixels depend on the rng draw
+      const v = Math.floor(rng() * 256)
+      return {data: new Uint8Array(size * size * 3).fill(v ^ img.width), width: size, height: size}
+    },
+  }
+
+  it('evaluates each sample on one fixed challenge and trains on fresh challenges, cropped raw', async () => {
+    const set = new SampleSet({real: pool('real'), fake: pool('fake')}, ops, {inputSize: 32, trainCrop: 8, challenge: {size: 32, quality: 75}})
+    const a = await set.evalImage({label: 0, index: 1})
+    const b = await set.evalImage({label: 0, index: 1})
+    expect(a.img.width).toBe(32)
+    expect(a.img.data).toEqual(b.img.data)
+    expect(a.source).toBe('real-1')
+    const other = await set.evalImage({label: 1, index: 1})
+    expect(other.img.data).not.toEqual(a.img.data)
+    const rng = createRng(5)
+    const t1 = await set.trainImage({label: 0, index: 0}, rng)
+    const t2 = await set.trainImage({label: 0, index: 0}, rng)
+    expect([t1.width, t1.height]).toEqual([8, 8])
+    expect(t1.data[0]).not.toBe(t2.data[0])
+    expect(calls.every((c) => c.size === 32 && c.quality === 75)).toBe(true)
+  })
+})
+
+describe('the real challenge transform of bitmind train --challenge', () => {
+  it('rotates, crops and resizes to the size, and JPEG-compresses (lossy) like the validator', async () => {
+    const {imageOps} = await import('../../src/training/run.js')
+    const {augmentChallenge} = await import('../../src/image/augment.js')
+    const w = 80
+    const data = new Uint8Array(w * w * 3)
+    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) data.set([x * 3, y * 3, (x ^ y) & 255], (y * w + x) * 3)
+    const img = {data, width: w, height: w}
+    const out = await imageOps().challenge!(img, createRng(3), 48, 75)
+    expect([out.width, out.height]).toEqual([48, 48])
+    const plain = await augmentChallenge(img, createRng(3), 48)
+    let diff = 0
+    for (let i = 0; i < out.data.length; i++) diff += Math.abs(out.data[i]! - plain.data[i]!)
+    const mad = diff / out.data.length
+    expect(mad).toBeGreaterThan(0.2) // JPEG q75 changed pixels
+    expect(mad).toBeLessThan(12) // ...of the same augmented image
   })
 })
