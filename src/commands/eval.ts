@@ -26,6 +26,10 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
     split: Flags.string({description: 'split of a corpus folder', options: ['train', 'val', 'test'], default: 'test'}),
     'batch-size': Flags.integer({description: 'images per forward pass', default: 16, min: 1}),
     report: Flags.string({description: 'write an HTML report here (plus <name>.roc.png and <name>.confusion.png)'}),
+    challenge: Flags.boolean({description: 'score images as a validator sends them: one seeded DESIGN §4 augmentation + JPEG per file', default: false}),
+    'challenge-size': Flags.integer({description: 'size of --challenge images (RandomResizedCrop output)', default: 256, min: 16}),
+    'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
+    seed: Flags.integer({description: 'seed of the --challenge augmentation', default: 0}),
     'max-per-class': Flags.integer({description: 'evaluate at most this many images of each label (even strides)', min: 1}),
     ...backendFlag,
   }
@@ -43,6 +47,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
         backend: flags.backend,
         report: flags.report,
         maxPerClass: flags['max-per-class'],
+        challenge: flags.challenge ? {size: flags['challenge-size'], quality: flags['challenge-quality'], seed: flags.seed} : undefined,
         onProgress: this.jsonEnabled() ? undefined : (done, total) => process.stderr.write(`\rscored ${done}/${total}`),
       })
     } catch (error) {

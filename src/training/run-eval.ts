@@ -3,7 +3,9 @@ import path from 'node:path'
 
 import {DEFAULT_MODEL_PATH} from '../config/paths.js'
 import {loadDetector} from '../detector/index.js'
-import {decodeImage} from '../image/index.js'
+import {createRng} from '../config/random.js'
+import {augmentChallenge} from '../image/augment.js'
+import {decodeImage, encodeJpeg, type RgbImage} from '../image/index.js'
 import {evaluateFiles, type EvalResult} from './evaluate.js'
 import {resolveLabeledFiles, type LabeledFile} from './labeled-files.js'
 import {writeReport} from './report.js'
@@ -16,6 +18,8 @@ export interface EvalRunOptions {
   backend?: string
   report?: string
   maxPerClass?: number
+  /** score each image as a validator would send it: one seeded challenge per file (augmentation to `size`, JPEG) */
+  challenge?: {size: number; quality: number; seed: number}
   onProgress?: (done: number, total: number) => void
 }
 
@@ -38,7 +42,10 @@ export async function runEval(opts: EvalRunOptions): Promise<EvalResult & {repor
   const detector = await loadDetector(modelPath, {backend: opts.backend})
   try {
     const result = await evaluateFiles(detector, files, {
-      decode: (bytes, name) => decodeImage(bytes, {name}),
+      decode: async (bytes, name) => {
+        const img = await decodeImage(bytes, {name})
+        return opts.challenge ? asChallenge(img, path.basename(name), opts.challenge) : img
+      },
       batchSize: opts.batchSize,
       onProgress: opts.onProgress,
     })
@@ -50,3 +57,11 @@ export async function runEval(opts: EvalRunOptions): Promise<EvalResult & {repor
   }
 }
 
+
+/** The file's challenge: the augmentation's rng is seeded by the run's seed and the file name, so reruns agree. */
+async function asChallenge(img: RgbImage, name: string, c: {size: number; quality: number; seed: number}): Promise<RgbImage> {
+  let h = 0x811c9dc5 ^ c.seed
+  for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
+  const augmented = await augmentChallenge(img, createRng(h >>> 0), c.size)
+  return decodeImage(await encodeJpeg(augmented, c.quality), {name})
+}

@@ -59,6 +59,21 @@ describe('bitmind train / eval (built binary)', () => {
     expect(bad.stderr).toMatch(/is not a folder/)
   })
 
+  it('eval --challenge scores seeded validator-style challenges: reruns agree, another seed or plain eval differ', async () => {
+    const model = path.join(root, 'random-ch.onnx')
+    await exportNprOnnx(new NprNet({seed: 2}).stateDict(), model, {inputSize: 32})
+    const scores = async (...extra: string[]) => {
+      const r = await runCli(['eval', '--model', model, path.join(root, 'corpus'), '--split', 'val', '--json', ...extra])
+      expect(r.code).toBe(0)
+      return (JSON.parse(r.stdout).predictions as {score: number}[]).map((p) => p.score)
+    }
+    const a = await scores('--challenge', '--challenge-size', '32', '--seed', '1')
+    expect(a).toHaveLength(12)
+    expect(await scores('--challenge', '--challenge-size', '32', '--seed', '1')).toEqual(a)
+    expect(await scores('--challenge', '--challenge-size', '32', '--seed', '2')).not.toEqual(a)
+    expect(await scores()).not.toEqual(a)
+  })
+
   it('train runs an epoch on a corpus and writes checkpoints, ONNX and events', async () => {
     const r = await runCli(['train', '--corpus', path.join(root, 'corpus'), '--checkpoints-dir', path.join(root, 'ckpt'), '--experiment', 'cli',
       '--epochs', '1', '--size', '32', '--batch-size', '6', '--train-crop', '16', '--crop-align', '8', '--lr', '1e-3', '--backend', 'wasm', '--json'], {timeoutMs: 120_000})
