@@ -1,12 +1,16 @@
-import {timelockEncrypt, type ChainClient, type ChainInfo} from 'tlock-js'
+import {encryptToRound, QUICKNET} from './tle/index.js'
 
 /** blocks past the reveal block the round is aimed at, so the chain holds the pulse by then (bittensor_drand) */
 export const SECURITY_BLOCK_OFFSET = 3
 
 /**
- * The drand round a timelocked weights commit is encrypted for, as current bittensor_drand computes it: the first
- * block of the epoch `revealPeriodEpochs` after the current one (epochs offset by netuid + 1, length tempo + 1), plus
- * SECURITY_BLOCK_OFFSET blocks, turned into wall time with the block time, then into the drand round due then.
+ * The drand round a timelocked weights commit is encrypted for, as bittensor_drand's `generate_commit` computes it
+ * (opentensor/bittensor-drand 3ff0eac5d39106676a3f1846efd3bcaa7d7d7b55, `src/drand.rs`): the first block of the epoch
+ * `revealPeriodEpochs` after the current one (epochs offset by netuid + 1, length tempo + 1), plus
+ * SECURITY_BLOCK_OFFSET blocks, turned into wall time with the block time, then floor((t − genesis) / period),
+ * at least 1. bittensor_drand uses quicknet's constants (QUICKNET.genesisTime / period), which finney's
+ * Drand.BeaconConfig holds; we take them from the chain so the devnet's beacon works too. (The SDK passes the
+ * mechanism storage index netuid + mecid·4096 as `netuid`; for mechanism 0 that is the netuid.)
  */
 export function revealRound(p: {
   currentBlock: number
@@ -22,27 +26,25 @@ export function revealRound(p: {
   const netuidPlusOne = p.netuid + 1
   const currentEpoch = Math.floor((p.currentBlock + netuidPlusOne) / tempoPlusOne)
   const revealEpoch = currentEpoch + p.revealPeriodEpochs
-  const revealBlock = revealEpoch * tempoPlusOne - netuidPlusOne
+  const revealBlock = Math.max(0, revealEpoch * tempoPlusOne - netuidPlusOne)
   const blocksUntil = Math.max(0, revealBlock + SECURITY_BLOCK_OFFSET - p.currentBlock)
   const revealTime = p.nowS + blocksUntil * p.blockTimeS
   const round = Math.floor((revealTime - p.genesisTime) / p.period)
   return {revealRound: Math.max(1, round), revealBlock}
 }
 
-/** A tlock-js client that only knows the beacon's chain info (encryption needs nothing else: no network). */
-export function offlineDrandClient(info: ChainInfo): ChainClient {
-  const refuse = async (): Promise<never> => {
-    throw new Error('this drand client encrypts only; it fetches no beacons')
-  }
-  return {
-    options: {disableBeaconVerification: true, noCache: true},
-    latest: refuse,
-    get: refuse,
-    chain: () => ({baseUrl: 'chain://drand', info: async () => info}),
-  }
+/** The beacon as `Drand.BeaconConfig` describes it (hex fields decoded; field names as drand's chain info JSON). */
+export interface BeaconInfo {
+  public_key: string
+  period: number
+  genesis_time: number
+  hash: string
+  groupHash: string
+  schemeID: string
+  metadata: {beaconID: string}
 }
 
-/** `Drand.BeaconConfig` as stored on chain (hex fields) → tlock-js ChainInfo. */
+/** `Drand.BeaconConfig` as stored on chain (hex fields) → BeaconInfo. */
 export function chainInfoFromBeaconConfig(cfg: {
   publicKey: string
   period: number
@@ -51,7 +53,7 @@ export function chainInfoFromBeaconConfig(cfg: {
   groupHash: string
   schemeId: string
   metadata: {beaconId: string}
-}): ChainInfo {
+}): BeaconInfo {
   const strip = (h: string) => h.replace(/^0x/, '')
   const text = (h: string) => (h.startsWith('0x') ? Buffer.from(strip(h), 'hex').toString('utf8') : h)
   return {
@@ -65,8 +67,21 @@ export function chainInfoFromBeaconConfig(cfg: {
   }
 }
 
-/** tlock-js's age-armoured ciphertext of `payload` for `round` (the bytes go on chain as UTF-8). */
-export async function encryptForRound(round: number, payload: Uint8Array, info: ChainInfo): Promise<Uint8Array> {
-  const armoured = await timelockEncrypt(round, Buffer.from(payload), offlineDrandClient(info))
-  return new Uint8Array(Buffer.from(armoured, 'utf8'))
+/**
+ * The `commit` bytes of `commit_timelocked_weights` for `payload` (the SCALE WeightsTlockPayload): the arkworks-
+ * serialized TLECiphertext that bittensor_drand's `encrypt_and_compress` makes and the pallet's `tld` opens with
+ * the round's pulse (see ./tle/index.ts). Only quicknet's scheme (signatures on G1) can be decrypted by the chain.
+ */
+export async function encryptForRound(round: number, payload: Uint8Array, info: Pick<BeaconInfo, 'public_key' | 'schemeID'>): Promise<Uint8Array> {
+  if (info.schemeID !== QUICKNET.scheme) {
+    throw new Error(`drand scheme ${info.schemeID} is not ${QUICKNET.scheme}: the chain decrypts only quicknet-style (G1) timelock commits`)
+  }
+  const commit = encryptToRound(payload, round, info.public_key)
+  if (commit.length > MAX_COMMIT_BYTES) {
+    throw new Error(`timelocked commit of ${commit.length} bytes exceeds the pallet's ${MAX_COMMIT_BYTES}-byte limit (too many uids)`)
+  }
+  return commit
 }
+
+/** `MAX_CRV3_COMMIT_SIZE_BYTES` (opentensor/subtensor pallets/subtensor/src/lib.rs): the commit's BoundedVec bound */
+export const MAX_COMMIT_BYTES = 5000

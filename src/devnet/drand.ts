@@ -1,11 +1,12 @@
 import {bls12_381} from '@noble/curves/bls12-381'
 import {u8aToHex} from '@polkadot/util'
 import {sha256AsU8a} from '@polkadot/util-crypto'
-import {timelockDecrypt, type ChainClient, type ChainInfo} from 'tlock-js'
+
+import type {BeaconInfo} from '../chain/timelock.js'
+import {identityPoint, QUICKNET, roundIdentity, tld} from '../chain/tle/index.js'
 
 /** drand quicknet's scheme: signatures on G1 (RFC 9380 hash-to-curve), public key on G2. */
-export const DRAND_SCHEME = 'bls-unchained-g1-rfc9380'
-const G1_DST = 'BLS_SIG_BLS12381G1_XMD:SHA-256_SSWU_RO_NUL_'
+export const DRAND_SCHEME = QUICKNET.scheme
 const DEFAULT_TEST_SEED = 'bitmind devnet drand test key'
 
 /**
@@ -14,7 +15,7 @@ const DEFAULT_TEST_SEED = 'bitmind devnet drand test key'
  * genesis_time + (r − 1)·period seconds, as drand-client's `roundTime` says.
  */
 export class TestBeacon {
-  readonly info: ChainInfo
+  readonly info: BeaconInfo
   private readonly sk: bigint
 
   constructor(opts: {secretKey?: string; period: number; genesisTime: number}) {
@@ -23,7 +24,7 @@ export class TestBeacon {
       ? Buffer.from(opts.secretKey.replace(/^0x/, ''), 'hex')
       : sha256AsU8a(new TextEncoder().encode(DEFAULT_TEST_SEED))
     this.sk = (BigInt(u8aToHex(seed)) % (order - 1n)) + 1n
-    const pk = bls12_381.G2.ProjectivePoint.BASE.multiply(this.sk).toRawBytes(true)
+    const pk = bls12_381.G2.Point.BASE.multiply(this.sk).toBytes(true)
     const publicKey = Buffer.from(pk).toString('hex')
     this.info = {
       public_key: publicKey,
@@ -42,47 +43,22 @@ export class TestBeacon {
     return t < 0 ? 0 : Math.floor(t / this.info.period) + 1
   }
 
-  sign(round: number): {round: number; randomness: string; signature: string} {
-    const msg = new Uint8Array(8)
-    new DataView(msg.buffer).setBigUint64(0, BigInt(round), false)
-    const point = bls12_381.G1.hashToCurve(sha256AsU8a(msg), {DST: G1_DST}) as unknown as {
-      multiply(s: bigint): {toRawBytes(compressed: boolean): Uint8Array}
-    }
-    const sig = point.multiply(this.sk).toRawBytes(true)
-    return {round, randomness: Buffer.from(sha256AsU8a(sig)).toString('hex'), signature: Buffer.from(sig).toString('hex')}
+  /** When `round` becomes available, in ms since the epoch. */
+  roundTime(round: number): number {
+    return (this.info.genesis_time + (round - 1) * this.info.period) * 1000
   }
 
-  /**
-   * A tlock-js ChainClient over this beacon (no network): `timelockEncrypt(round, payload, beacon.client())`
-   * encrypts for the devnet; `get(round)` refuses rounds whose time has not come.
-   */
-  client(): ChainClient {
-    const info = this.info
-    const get = async (round: number) => {
-      if (round > this.roundAt(Date.now())) throw new Error(`drand round ${round} is in the future`)
-      return this.sign(round)
-    }
-    return {
-      options: {disableBeaconVerification: true, noCache: true},
-      latest: async () => this.sign(this.roundAt(Date.now())),
-      get,
-      chain: () => ({baseUrl: 'devnet://drand', info: async () => info}),
-    }
+  sign(round: number): {round: number; randomness: string; signature: string} {
+    const sig = identityPoint(roundIdentity(round)).multiply(this.sk).toBytes(true)
+    return {round, randomness: Buffer.from(sha256AsU8a(sig)).toString('hex'), signature: Buffer.from(sig).toString('hex')}
   }
 }
 
 /**
- * Decrypt a `commit_timelocked_weights` ciphertext made with tlock-js (its age-armoured text, UTF-8 bytes) once
- * its round is public. Returns the plaintext (the SCALE payload) or throws.
+ * Decrypt a `commit_timelocked_weights` ciphertext (the chain's TLECiphertext bytes, see src/chain/tle) with the
+ * round's pulse signature, as the pallet does with Drand.Pulses[reveal_round].signature. Returns the plaintext
+ * (the SCALE payload) or throws.
  */
-export async function decryptCommit(beacon: TestBeacon, ciphertext: Uint8Array): Promise<Uint8Array> {
-  const text = Buffer.from(ciphertext).toString('utf8')
-  // tlock-js logs every beacon it fetches; keep the devnet's console quiet while it decrypts
-  const log = console.log
-  console.log = () => {}
-  try {
-    return new Uint8Array(await timelockDecrypt(text, beacon.client()))
-  } finally {
-    console.log = log
-  }
+export function decryptCommit(ciphertext: Uint8Array, signature: Uint8Array | string): Uint8Array {
+  return tld(ciphertext, signature)
 }

@@ -37,7 +37,7 @@ export interface Devnet {
   chain: Chain
   /** dev accounts funded at genesis (SS58) */
   accounts: {account: string; address: string; balance: number}[]
-  /** the devnet's drand test beacon: encrypt with `timelockEncrypt(round, payload, drand.client())` */
+  /** the devnet's drand test beacon: encrypt with `encryptForRound(round, payload, drand.info)` (src/chain/timelock) */
   drand: TestBeacon
   produceBlock(): Promise<void>
   /** produce `n` blocks (waiting for timelock decryptions between blocks) */

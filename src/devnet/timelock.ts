@@ -18,27 +18,59 @@ type Commit = [string, number | string, string, number | string] // (who, commit
 
 export interface TimelockModule extends RuntimeModule {
   genesis(chain: Chain, g: Genesis): void
-  /** the devnet's drand beacon (its `client()` is what clients encrypt with) */
+  /** the devnet's drand beacon (encrypt to `beacon.info.public_key` with src/chain/timelock's encryptForRound) */
   beacon(st: Storage): TestBeacon
   /** reveal the timelocked commits of a subnet that are due (called at the subnet's epoch, before consensus) */
   revealDue(ctx: Omit<DispatchContext, 'signer'>, netuid: number): void
-  /** start decrypting commits whose round is public (after each block) */
+  /** called after each block; decryption happens at reveal time now (synchronous), so nothing to do */
   onSealed(chain: Chain, block: Block): void
-  /** wait for decryptions in flight */
+  /** wait for decryptions in flight (none: kept for the devnet's block loop) */
   settle(): Promise<void>
 }
 
+interface Weights {
+  uids: number[]
+  values: number[]
+  versionKey: bigint
+}
+
 /**
- * `commit_timelocked_weights` on the devnet. The commit is the UTF-8 text tlock-js's `timelockEncrypt(revealRound,
- * payload, client)` returns (age armour), encrypted to the devnet's test beacon (Drand.BeaconConfig); the payload is
- * the SCALE encoding of the pallet's `WeightsTlockPayload {hotkey: Vec<u8>, uids: Vec<u16>, values: Vec<u16>,
- * version_key: u64}`. When the reveal epoch comes and the round's pulse is in Drand.Pulses, the weights are applied
- * with the set_weights rules and `TimelockedWeightsRevealed` is emitted.
+ * The pallet's payload decoding (opentensor/subtensor pallets/subtensor/src/coinbase/reveal_commits.rs):
+ * WeightsTlockPayload {hotkey: Vec<u8>, uids: Vec<u16>, values: Vec<u16>, version_key: u64}, whose hotkey must decode
+ * to the committing account; else the legacy {uids, values, version_key}. `null`: the commit is dropped.
+ */
+function decodePayload(st: Storage, pt: Uint8Array, who: string): Weights | null {
+  const legacy = (): Weights | null => {
+    try {
+      const [uids, values, versionKey] = st.registry.createType('(Vec<u16>, Vec<u16>, u64)', pt).toJSON() as [number[], number[], number | string]
+      return {uids, values, versionKey: BigInt(versionKey)}
+    } catch {
+      return null
+    }
+  }
+  let decoded: [string, number[], number[], number | string]
+  try {
+    decoded = st.registry.createType('(Vec<u8>, Vec<u16>, Vec<u16>, u64)', pt).toJSON() as typeof decoded
+  } catch {
+    return legacy()
+  }
+  const [hotkey, uids, values, versionKey] = decoded
+  const hk = hexToU8a(hotkey)
+  if (hk.length < 32) return legacy() // AccountId::decode fails: the pallet tries the legacy layout
+  if (encodeAddress(hk.subarray(0, 32), 42) !== who) return null
+  return {uids, values, versionKey: BigInt(versionKey)}
+}
+
+/**
+ * `commit_timelocked_weights` on the devnet. The commit is the chain's timelock ciphertext (src/chain/tle: the
+ * arkworks-serialized TLECiphertext of ideal-lab5/timelock's `tle`, as bittensor_drand makes it) encrypted to the
+ * devnet's test beacon (Drand.BeaconConfig) for `reveal_round`; the payload is the SCALE WeightsTlockPayload. When
+ * the reveal epoch comes and Drand.Pulses holds the round, the commit is decrypted with the pulse's signature, the
+ * weights are applied with the set_weights rules and `TimelockedWeightsRevealed` is emitted; undecryptable or
+ * mismatched commits are dropped, as the pallet drops them.
  */
 export function timelockModule(genesis: Genesis): TimelockModule {
   let beacon: TestBeacon | undefined
-  const plain = new Map<string, Uint8Array | Error>()
-  const inflight = new Map<string, Promise<void>>()
 
   const getBeacon = (st: Storage): TestBeacon => {
     if (!beacon) {
@@ -54,6 +86,19 @@ export function timelockModule(genesis: Genesis): TimelockModule {
       const epoch = Number(u8aToBigInt(hexToU8a('0x' + key.slice(-16)), {isLe: true}))
       return {key, epoch, commits: (st.read(S, 'timelockedWeightCommits', index, epoch) as Commit[]) ?? []}
     })
+  }
+
+  /** the commit's weights, `undefined` while the round's pulse is missing, `null` when it must be dropped */
+  const open = (st: Storage, [who, , ct, round]: Commit): Weights | null | undefined => {
+    const pulse = st.read('drand', 'pulses', Number(round)) as {signature: string} | null | undefined
+    if (!pulse) return undefined
+    let pt: Uint8Array
+    try {
+      pt = decryptCommit(hexToU8a(ct), pulse.signature)
+    } catch {
+      return null
+    }
+    return decodePayload(st, pt, who)
   }
 
   return {
@@ -92,26 +137,8 @@ export function timelockModule(genesis: Genesis): TimelockModule {
       for (let r = oldest; r < now - PULSES_KEPT; r++) st.delete('drand', 'pulses', r)
       st.set('drand', 'oldestStoredRound', [], Math.max(oldest, now - PULSES_KEPT))
     },
-    onSealed(chain) {
-      const st = chain.st
-      const last = st.num('drand', 'lastStoredRound')
-      const prefix = st.prefix(S, 'timelockedWeightCommits')
-      for (const key of st.keysWithPrefix(prefix)) {
-        const commits = (st.registry.createType('Vec<(AccountId32, u64, Bytes, u64)>', hexToU8a(st.map.get(key)!)).toJSON() ??
-          []) as Commit[]
-        for (const [, , ct, round] of commits) {
-          if (Number(round) > last || plain.has(ct) || inflight.has(ct)) continue
-          const p = decryptCommit(getBeacon(st), hexToU8a(ct))
-            .then((pt) => void plain.set(ct, pt))
-            .catch((e: unknown) => void plain.set(ct, e instanceof Error ? e : new Error(String(e))))
-            .finally(() => inflight.delete(ct))
-          inflight.set(ct, p)
-        }
-      }
-    },
-    async settle() {
-      while (inflight.size) await Promise.all([...inflight.values()])
-    },
+    onSealed() {},
+    async settle() {},
     revealDue(ctx, netuid) {
       const st = ctx.st
       const period = st.num(S, 'revealPeriodEpochs', netuid)
@@ -123,20 +150,15 @@ export function timelockModule(genesis: Genesis): TimelockModule {
           if (epoch + period > current) continue
           const keep: Commit[] = []
           for (const c of commits) {
-            const [who, , ct] = c
-            const pt = plain.get(ct)
-            if (!pt) {
+            const w = open(st, c)
+            if (w === undefined) {
               if (epoch + period + STALE_EPOCHS > current) keep.push(c)
               continue
             }
-            plain.delete(ct)
-            if (pt instanceof Error) continue // undecryptable: dropped, as the pallet does
+            if (w === null) continue
+            const who = c[0]
             try {
-              const [hotkey, uids, values, versionKey] = st.registry
-                .createType('(Vec<u8>, Vec<u16>, Vec<u16>, u64)', pt)
-                .toJSON() as [string, number[], number[], number]
-              if (encodeAddress(hexToU8a(hotkey), 42) !== who) continue
-              applyWeights({...ctx, signer: who}, who, {netuid, mecid, uids, values, versionKey: BigInt(versionKey)}, true)
+              applyWeights({...ctx, signer: who}, who, {netuid, mecid, ...w}, true)
               ctx.emit('SubtensorModule', 'TimelockedWeightsRevealed', [index, who])
             } catch (e) {
               if (!(e instanceof DispatchFailure)) throw e
@@ -150,4 +172,3 @@ export function timelockModule(genesis: Genesis): TimelockModule {
     },
   }
 }
-

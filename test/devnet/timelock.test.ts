@@ -3,14 +3,16 @@ import type {ApiPromise} from '@polkadot/api'
 import {Keyring} from '@polkadot/keyring'
 import {u8aToHex} from '@polkadot/util'
 import {cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto'
-import {roundTime, timelockEncrypt, type ChainClient, type ChainInfo} from 'tlock-js'
 
+import {chainInfoFromBeaconConfig, encryptForRound} from '../../src/chain/timelock.js'
+import {decodeCiphertext} from '../../src/chain/tle/index.js'
 import {startDevnet, type Devnet} from '../../src/devnet/index.js'
 import {connect, json, send} from './helpers.js'
 
 // commit_timelocked_weights(netuid, commit: Bytes, reveal_round: u64, commit_reveal_version: u16) and
 // TimelockedWeightCommits / CommitRevealWeightsVersion (= 4) / Drand.BeaconConfig / Drand.Pulses as in finney's
-// metadata (spec 343). The payload is the pallet's WeightsTlockPayload (hotkey bytes, uids, values, version_key).
+// metadata (spec 343). The payload is the pallet's WeightsTlockPayload (hotkey bytes, uids, values, version_key);
+// the commit is the chain's timelock ciphertext (src/chain/tle, what bittensor_drand makes).
 
 let devnet: Devnet
 let api: ApiPromise
@@ -40,7 +42,7 @@ afterAll(async () => {
 })
 
 describe('timelocked commit-reveal with a local drand beacon', () => {
-  it('decrypts a tlock-js commit when its round arrives and sets the weights', async () => {
+  it('decrypts a timelocked commit with the pulse of its round when that arrives and sets the weights', async () => {
     const k = new Keyring({type: 'sr25519', ss58Format: 42})
     const alice = k.addFromUri('//Alice')
     const v = k.addFromUri('//TV')
@@ -68,26 +70,12 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
       schemeId: string
       metadata: {beaconId: string}
     }
-    const text = (hex: string) => Buffer.from(hex.slice(2), 'hex').toString('utf8')
-    const info: ChainInfo = {
-      public_key: full.publicKey.slice(2),
-      period: full.period,
-      genesis_time: full.genesisTime,
-      hash: full.hash.slice(2),
-      groupHash: full.groupHash.slice(2),
-      schemeID: text(full.schemeId),
-      metadata: {beaconID: text(full.metadata.beaconId)},
-    }
+    const info = chainInfoFromBeaconConfig(full)
     expect(info.schemeID).toBe('bls-unchained-g1-rfc9380')
-    const encryptOnly: ChainClient = {
-      options: {disableBeaconVerification: true, noCache: true},
-      latest: () => Promise.reject(new Error('not needed to encrypt')),
-      get: () => Promise.reject(new Error('not needed to encrypt')),
-      chain: () => ({baseUrl: 'chain-storage', info: async () => info}),
-    }
     const round = Math.floor((Date.now() / 1000 - info.genesis_time) / info.period) + 1 + 2
-    const armoured = await timelockEncrypt(round, Buffer.from(payload), encryptOnly)
-    const commit = u8aToHex(Buffer.from(armoured, 'utf8'))
+    const ct = await encryptForRound(round, payload, info)
+    expect(decodeCiphertext(ct).cipherSuite).toEqual(new TextEncoder().encode('AES_GCM_'))
+    const commit = u8aToHex(ct)
 
     const wrongVersion = await send(api, api.tx.subtensorModule.commitTimelockedWeights(1, commit, round, 3), v)
     expect(wrongVersion.error).toBe('subtensorModule.IncorrectCommitRevealVersion')
@@ -96,7 +84,7 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
     expect(r.events).toContain('subtensorModule.TimelockedWeightsCommitted')
     expect(json(await api.query.subtensorModule.weights(1, 0))).toEqual([])
 
-    const wait = roundTime(devnet.drand.info, round) - Date.now() + 50
+    const wait = devnet.drand.roundTime(round) - Date.now() + 50
     if (wait > 0) await new Promise((res) => setTimeout(res, wait))
     await devnet.advance(11) // at least one full epoch after the reveal epoch starts
     const pulse = json(await api.query.drand.pulses(round)) as {round: number} | null
