@@ -86,7 +86,7 @@ export type WeightsPath = 'set_weights' | 'commit_weights' | 'commit_timelocked_
 
 export interface ConnectOptions {
   timeoutMs?: number
-  /** seconds per block for reveal-round maths (12 on finney) */
+  /** seconds per block for reveal-round maths; default: estimated from the chain (SubtensorClient.estimateBlockTime) */
   blockTimeS?: number
   /** folder for commit-reveal salts kept until the reveal (default ~/.bittensor/bitmind/commits) */
   commitDir?: string
@@ -114,6 +114,46 @@ const pendingCommitSchema = z.object({
 })
 export type PendingCommit = z.infer<typeof pendingCommitSchema>
 
+/** what the SDK and bittensor_drand assume (bittensor `settings.BLOCKTIME`, `block_time=12.0`): finney's block time */
+export const DEFAULT_BLOCK_TIME_S = 12
+/** blocks between the two `Timestamp.Now` reads of a block-time estimate */
+export const BLOCK_TIME_WINDOW = 20
+/** an estimate is reused for this long */
+export const BLOCK_TIME_REFRESH_MS = 60_000
+/** a measured block time above this is not believed */
+const MAX_BLOCK_TIME_S = 600
+
+export interface BlockTimeEstimate {
+  /** seconds per block */
+  seconds: number
+  /** `option`: ConnectOptions.blockTimeS; `timestamps`: measured; `slot`: the runtime's Aura.SlotDuration; `default`: 12 s */
+  source: 'option' | 'timestamps' | 'slot' | 'default'
+  /** the measured seconds per block, where the timestamps could be read */
+  measuredS?: number
+  /** blocks the measurement spans */
+  blocks?: number
+}
+
+/**
+ * Seconds per block from two `Timestamp.Now` values (ms) `blocks` apart, and the runtime's Aura slot (ms) if known.
+ * Unreadable or insane timestamps (not increasing, the zero a real chain's genesis holds, over 10 min per block) fall
+ * back to the slot, else to 12 s. On an Aura chain blocks are never closer than a slot, and missed slots or a stall
+ * only lengthen the intervals, so a measurement at or above ~the slot means "the slot" (finney: 12 s, as the SDK
+ * assumes) — reading it longer would aim a commit's round past the reveal epoch, where the pallet drops it. Only a
+ * chain clearly faster than its slot constant (a devnet carrying finney's metadata, fast-blocks localnets whose
+ * constant disagrees) gets the measurement.
+ */
+export function blockTimeFromTimestamps(p: {nowMs?: number; thenMs?: number; blocks: number; slotMs?: number}): BlockTimeEstimate {
+  const slotS = p.slotMs !== undefined && Number.isFinite(p.slotMs) && p.slotMs > 0 ? p.slotMs / 1000 : undefined
+  const fallback: BlockTimeEstimate = slotS !== undefined ? {seconds: slotS, source: 'slot'} : {seconds: DEFAULT_BLOCK_TIME_S, source: 'default'}
+  const {nowMs, thenMs, blocks} = p
+  if (nowMs === undefined || thenMs === undefined || !(blocks >= 1) || !(thenMs > 0) || !(nowMs > thenMs)) return fallback
+  const measuredS = (nowMs - thenMs) / blocks / 1000
+  if (!Number.isFinite(measuredS) || measuredS > MAX_BLOCK_TIME_S) return fallback
+  if (slotS !== undefined && measuredS >= slotS * 0.9) return {seconds: slotS, source: 'slot', measuredS, blocks}
+  return {seconds: measuredS, source: 'timestamps', measuredS, blocks}
+}
+
 type Codec = {toString(): string; toJSON(): unknown}
 const num = (c: unknown): number => Number((c as Codec).toString())
 const arr = (c: unknown): number[] => ((c as Codec).toJSON() as (number | string)[]).map(Number)
@@ -129,7 +169,8 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
 
 export class SubtensorClient {
   readonly features: RuntimeFeatures
-  private readonly blockTimeS: number
+  private readonly blockTimeS: number | undefined
+  private blockTimeCache?: {at: number; estimate: Promise<BlockTimeEstimate>}
   private readonly commitDir: string
 
   constructor(
@@ -145,7 +186,7 @@ export class SubtensorClient {
       mechanismWeights: typeof tx.setMechanismWeights === 'function',
       stakeSource: typeof q.totalHotkeyAlpha === 'function' ? 'alpha' : 'totalHotkeyStake',
     }
-    this.blockTimeS = opts.blockTimeS ?? 12
+    this.blockTimeS = opts.blockTimeS
     this.commitDir = opts.commitDir ?? path.join(process.env.HOME ?? '.', '.bittensor', 'bitmind', 'commits')
   }
 
@@ -155,6 +196,38 @@ export class SubtensorClient {
 
   async currentBlock(): Promise<number> {
     return (await this.api.rpc.chain.getHeader()).number.toNumber()
+  }
+
+  /**
+   * How long the chain takes per block: ConnectOptions.blockTimeS when given, else `Timestamp.Now` at the best block
+   * and BLOCK_TIME_WINDOW blocks before it (fewer on a young chain, never block 0) through blockTimeFromTimestamps,
+   * falling back to Aura.SlotDuration, then 12 s, when they cannot be read. Reused for BLOCK_TIME_REFRESH_MS.
+   */
+  async estimateBlockTime(): Promise<BlockTimeEstimate> {
+    if (this.blockTimeS !== undefined) return {seconds: this.blockTimeS, source: 'option'}
+    const now = Date.now()
+    if (!this.blockTimeCache || now - this.blockTimeCache.at >= BLOCK_TIME_REFRESH_MS) {
+      const estimate = this.measureBlockTime()
+      this.blockTimeCache = {at: now, estimate}
+    }
+    return this.blockTimeCache.estimate
+  }
+
+  private async measureBlockTime(): Promise<BlockTimeEstimate> {
+    const slot = (this.api.consts as Record<string, Record<string, unknown> | undefined>).aura?.slotDuration
+    const slotMs = slot === undefined ? undefined : num(slot)
+    const timestampNow = this.api.query.timestamp?.now
+    if (typeof timestampNow !== 'function') return blockTimeFromTimestamps({blocks: 0, slotMs})
+    try {
+      const best = await this.currentBlock()
+      const blocks = Math.min(BLOCK_TIME_WINDOW, best - 1)
+      if (blocks < 1) return blockTimeFromTimestamps({blocks: 0, slotMs})
+      const [nowHash, thenHash] = await Promise.all([this.api.rpc.chain.getBlockHash(best), this.api.rpc.chain.getBlockHash(best - blocks)])
+      const [nowTs, thenTs] = await Promise.all([timestampNow.at(nowHash), timestampNow.at(thenHash)])
+      return blockTimeFromTimestamps({nowMs: num(nowTs), thenMs: num(thenTs), blocks, slotMs})
+    } catch {
+      return blockTimeFromTimestamps({blocks: 0, slotMs})
+    }
   }
 
   /** Calls `cb` with each new block number (chain_subscribeAllHeads, which every node serves); returns the unsubscribe. */
@@ -434,13 +507,13 @@ export class SubtensorClient {
     const rawCfg = await this.api.query.drand?.beaconConfig?.()
     if (!rawCfg) throw new Error('the runtime has timelocked weights but no Drand.BeaconConfig')
     const info = chainInfoFromBeaconConfig(beaconConfigSchema.parse((rawCfg as Codec).toJSON()))
-    const block = await this.currentBlock()
+    const [block, blockTime] = await Promise.all([this.currentBlock(), this.estimateBlockTime()])
     const r = revealRound({
       currentBlock: block,
       netuid,
       tempo: h.tempo,
       revealPeriodEpochs: h.revealPeriodEpochs,
-      blockTimeS: this.blockTimeS,
+      blockTimeS: blockTime.seconds,
       nowS: Date.now() / 1000,
       genesisTime: info.genesis_time,
       period: info.period,

@@ -284,13 +284,50 @@ export function commitHash(
   return u8aToHex(blake2AsU8a(enc, 256))
 }
 
+/**
+ * The pallet's `check_rate_limit` (subnets/weights.rs): a neuron that never set weights (LastUpdate 0) passes; else
+ * `block − LastUpdate[uid] ≥ WeightsSetRateLimit`. LastUpdate is read at the mechanism's storage index.
+ */
+function withinRateLimit(st: Storage, netuid: number, index: number, uid: number, block: number): boolean {
+  const last = Number(vec(st, 'lastUpdate', index)[uid] ?? 0)
+  if (last === 0) return true
+  return block - last >= st.num(S, 'weightsSetRateLimit', netuid)
+}
+
+/**
+ * The pallet's `set_last_update_for_uid`: LastUpdate[index][uid] = block. (The pallet writes only inside the
+ * vector; the devnet grows per-mechanism vectors lazily, so it pads them to SubnetworkN first, as applyWeights does.)
+ */
+function setLastUpdateForUid(st: Storage, netuid: number, index: number, uid: number, block: number): void {
+  const lu = vec(st, 'lastUpdate', index)
+  const count = st.num(S, 'subnetworkN', netuid)
+  while (lu.length < count) lu.push(0)
+  if (uid >= lu.length) return
+  lu[uid] = block
+  st.set(S, 'lastUpdate', [index], lu)
+}
+
+/** The pallet's `ensure_mechanism_exists`: a missing subnet and a missing mechanism are both MechanismDoesNotExist. */
+function ensureMechanismExists(ctx: DispatchContext, netuid: number, mecid: number): void {
+  if (!subnetExists(ctx.st, netuid) || mecid >= ctx.st.num(S, 'mechanismCountCurrent', netuid)) {
+    moduleFail(ctx, MODULE, 'MechanismDoesNotExist')
+  }
+}
+
+/**
+ * `internal_commit_weights` (pallets/subtensor/src/subnets/weights.rs): mechanism exists, CommitRevealDisabled,
+ * HotKeyNotRegisteredInSubNet, CommittingWeightsTooFast, expired commits dropped, TooManyUnrevealedCommits (< 10),
+ * store, WeightsCommitted, then LastUpdate[uid] = commit block. WeightCommits keeps spec 343's tuple
+ * (hash, commit_block, first_reveal_block, last_reveal_block).
+ */
 function commitWeights(ctx: DispatchContext, netuid: number, mecid: number, hash: string): void {
   const st = ctx.st
-  if (!subnetExists(st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
-  if (mecid >= st.num(S, 'mechanismCountCurrent', netuid)) moduleFail(ctx, MODULE, 'MechanismDoesNotExist')
-  if (!st.read(S, 'commitRevealWeightsEnabled', netuid)) moduleFail(ctx, MODULE, 'CommitRevealDisabled')
-  if (uidOf(st, netuid, ctx.signer) === undefined) moduleFail(ctx, MODULE, 'HotKeyNotRegisteredInSubNet')
+  ensureMechanismExists(ctx, netuid, mecid)
   const index = mechIndex(netuid, mecid)
+  if (!st.read(S, 'commitRevealWeightsEnabled', netuid)) moduleFail(ctx, MODULE, 'CommitRevealDisabled')
+  const uid = uidOf(st, netuid, ctx.signer)
+  if (uid === undefined) moduleFail(ctx, MODULE, 'HotKeyNotRegisteredInSubNet')
+  if (!withinRateLimit(st, netuid, index, uid, ctx.block)) moduleFail(ctx, MODULE, 'CommittingWeightsTooFast')
   const now = epochIndex(st, netuid, ctx.block)
   const period = st.num(S, 'revealPeriodEpochs', netuid)
   const existing = ((st.read(S, 'weightCommits', index, ctx.signer) as unknown[][] | undefined) ?? []).filter(
@@ -301,6 +338,7 @@ function commitWeights(ctx: DispatchContext, netuid: number, mecid: number, hash
   const last = firstBlockOfEpoch(st, netuid, now + period + 1) - 1
   st.set(S, 'weightCommits', [index, ctx.signer], [...existing, [hash, ctx.block, first, last]])
   ctx.emit(MODULE, 'WeightsCommitted', [ctx.signer, index, hash])
+  setLastUpdateForUid(st, netuid, index, uid, ctx.block)
 }
 
 function revealWeights(ctx: DispatchContext, w: WeightsInput, salt: number[]): void {
@@ -322,14 +360,24 @@ function revealWeights(ctx: DispatchContext, w: WeightsInput, salt: number[]): v
   ctx.emit(MODULE, 'WeightsRevealed', [ctx.signer, index, hash])
 }
 
+/**
+ * `internal_commit_timelocked_weights` (pallets/subtensor/src/subnets/weights.rs), checks in the pallet's order:
+ * mechanism exists, CommitRevealDisabled, IncorrectCommitRevealVersion (≠ CommitRevealWeightsVersion),
+ * HotKeyNotRegisteredInSubNet, CommittingWeightsTooFast, TooManyUnrevealedCommits (< 10 in this epoch's list);
+ * then the commit is stored under the epoch it belongs to, TimelockedWeightsCommitted(who, netuid_index,
+ * blake2_256(commit), reveal_round) is emitted and LastUpdate[uid] becomes the commit block — so a validator that
+ * sets weights once `block − LastUpdate > tempo` does not commit again on every step until the reveal.
+ */
 function commitTimelocked(ctx: DispatchContext, netuid: number, mecid: number, a: CallArgs): void {
   const st = ctx.st
-  if (!subnetExists(st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
-  if (mecid >= st.num(S, 'mechanismCountCurrent', netuid)) moduleFail(ctx, MODULE, 'MechanismDoesNotExist')
+  ensureMechanismExists(ctx, netuid, mecid)
+  const index = mechIndex(netuid, mecid)
   if (!st.read(S, 'commitRevealWeightsEnabled', netuid)) moduleFail(ctx, MODULE, 'CommitRevealDisabled')
   if (n(a.commitRevealVersion) !== st.num(S, 'commitRevealWeightsVersion')) moduleFail(ctx, MODULE, 'IncorrectCommitRevealVersion')
-  if (uidOf(st, netuid, ctx.signer) === undefined) moduleFail(ctx, MODULE, 'HotKeyNotRegisteredInSubNet')
-  const index = mechIndex(netuid, mecid)
+  const uid = uidOf(st, netuid, ctx.signer)
+  if (uid === undefined) moduleFail(ctx, MODULE, 'HotKeyNotRegisteredInSubNet')
+  if (!withinRateLimit(st, netuid, index, uid, ctx.block)) moduleFail(ctx, MODULE, 'CommittingWeightsTooFast')
+  // spec 343 has no SubnetEpochIndex counter: the epoch is the block's (= the pallet's look-ahead epoch)
   const epoch = epochIndex(st, netuid, ctx.block)
   const commit = (a.commit as unknown as {toU8a(raw: boolean): Uint8Array}).toU8a(true)
   const list = (st.read(S, 'timelockedWeightCommits', index, epoch) as unknown[][]) ?? []
@@ -337,6 +385,7 @@ function commitTimelocked(ctx: DispatchContext, netuid: number, mecid: number, a
   const round = big(a.revealRound)
   st.set(S, 'timelockedWeightCommits', [index, epoch], [...list, [ctx.signer, ctx.block, u8aToHex(commit), round]])
   ctx.emit(MODULE, 'TimelockedWeightsCommitted', [ctx.signer, index, blake2AsHex(commit, 256), round])
+  setLastUpdateForUid(st, netuid, index, uid, ctx.block)
 }
 
 function addStakeCall(ctx: DispatchContext, a: CallArgs): void {

@@ -121,6 +121,9 @@ describe('chain client on the devnet', () => {
 
   it('commit_weights keeps the salt on disk until reveal_weights succeeds', async () => {
     const hk = val.hotkeyPair()
+    // the reveal above set LastUpdate; a commit within WeightsSetRateLimit is CommittingWeightsTooFast, as in the pallet
+    const uid = (await client.uidOf(2, hk.address))!
+    await devnet.advance(await client.blocksUntilWeightsAllowed(2, uid))
     const pending = await client.commitWeights(hk, 2, [0, 1], [65535, 13107], 0)
     expect(client.pendingCommit(2, hk.address)).toEqual(pending)
     expect(pending.hash).toBe(client.commitHash(hk.address, 2, [0, 1], [65535, 13107], pending.salt, 0))

@@ -261,4 +261,22 @@ describe('SubtensorModule on the devnet', () => {
     expect(r).toMatchObject({ok: true})
     expect(await uidOf(1, hot('M9').address)).toBe(4)
   })
+
+  it('commit_weights sets LastUpdate to the commit block and rate-limits the next commit (CommittingWeightsTooFast)', async () => {
+    // internal_commit_weights (opentensor/subtensor 14bc6f9, pallets/subtensor/src/subnets/weights.rs): step 4
+    // check_rate_limit → CommittingWeightsTooFast, step 12 set_last_update_for_uid(netuid_index, uid, commit_block)
+    const v = hot('V2') // uid 0 on netuid 2 (commit-reveal on, WeightsSetRateLimit 2)
+    await devnet.advance(3) // past the rate limit of the earlier reveal
+    const hash = (salt: number) => u8aToHex(blake2AsU8a(new Uint8Array([salt]), 256))
+    const r = await send(api, api.tx.subtensorModule.commitWeights(2, hash(1)), v)
+    expect(r).toMatchObject({ok: true})
+    const commitBlock = (await api.rpc.chain.getHeader(r.blockHash)).number.toNumber()
+    expect((json(await api.query.subtensorModule.lastUpdate(2)) as number[])[0]).toBe(commitBlock)
+    const tooFast = await send(api, api.tx.subtensorModule.commitWeights(2, hash(2)), v)
+    expect(tooFast.error).toBe('subtensorModule.CommittingWeightsTooFast')
+    await devnet.advance(2)
+    expect(await send(api, api.tx.subtensorModule.commitWeights(2, hash(3)), v)).toMatchObject({ok: true})
+    const missing = await send(api, api.tx.subtensorModule.commitWeights(9, hash(4)), v)
+    expect(missing.error).toBe('subtensorModule.MechanismDoesNotExist')
+  })
 })

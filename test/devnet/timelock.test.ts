@@ -12,7 +12,9 @@ import {connect, json, send} from './helpers.js'
 // commit_timelocked_weights(netuid, commit: Bytes, reveal_round: u64, commit_reveal_version: u16) and
 // TimelockedWeightCommits / CommitRevealWeightsVersion (= 4) / Drand.BeaconConfig / Drand.Pulses as in finney's
 // metadata (spec 343). The payload is the pallet's WeightsTlockPayload (hotkey bytes, uids, values, version_key);
-// the commit is the chain's timelock ciphertext (src/chain/tle, what bittensor_drand makes).
+// the commit is the chain's timelock ciphertext (src/chain/tle, what bittensor_drand makes). The commit's checks and
+// their order, and LastUpdate[uid] = commit block, follow internal_commit_timelocked_weights (opentensor/subtensor
+// 14bc6f9, pallets/subtensor/src/subnets/weights.rs); the error names are in spec 343's SubtensorModule error enum.
 
 let devnet: Devnet
 let api: ApiPromise
@@ -83,6 +85,13 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
     expect(r).toMatchObject({ok: true})
     expect(r.events).toContain('subtensorModule.TimelockedWeightsCommitted')
     expect(json(await api.query.subtensorModule.weights(1, 0))).toEqual([])
+    // the pallet sets LastUpdate[uid] to the commit block (internal_commit_timelocked_weights step 10), and the
+    // weights rate limit (WeightsSetRateLimit 2) then holds the next commit back: CommittingWeightsTooFast
+    const commitBlock = (await api.rpc.chain.getHeader(r.blockHash)).number.toNumber()
+    expect((json(await api.query.subtensorModule.lastUpdate(1)) as number[])[0]).toBe(commitBlock)
+    const again = await send(api, api.tx.subtensorModule.commitTimelockedWeights(1, commit, round, version), v)
+    expect(again.error).toBe('subtensorModule.CommittingWeightsTooFast')
+    expect((json(await api.query.subtensorModule.lastUpdate(1)) as number[])[0]).toBe(commitBlock)
 
     const wait = devnet.drand.roundTime(round) - Date.now() + 50
     if (wait > 0) await new Promise((res) => setTimeout(res, wait))
@@ -103,6 +112,22 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
     expect(await send(api, api.tx.subtensorModule.burnedRegister(2, v.address), alice)).toMatchObject({ok: true})
     const r = await send(api, api.tx.subtensorModule.commitTimelockedWeights(2, '0x00', 1, 4), v)
     expect(r.error).toBe('subtensorModule.CommitRevealDisabled')
+  })
+
+  it('checks a timelocked commit in the pallet order: mechanism, commit-reveal on, version, registration', async () => {
+    const k = new Keyring({type: 'sr25519', ss58Format: 42})
+    const alice = k.addFromUri('//Alice')
+    const stranger = k.addFromUri('//TNobody') // funded for fees, registered nowhere
+    expect(await send(api, api.tx.balances.transferKeepAlive(stranger.address, 1_000_000_000n), alice)).toMatchObject({ok: true})
+    const commit = (netuid: number, version: number) => api.tx.subtensorModule.commitTimelockedWeights(netuid, '0x00', 1, version)
+    // ensure_mechanism_exists: a missing subnet is MechanismDoesNotExist too
+    expect((await send(api, commit(9, 3), stranger)).error).toBe('subtensorModule.MechanismDoesNotExist')
+    // CommitRevealDisabled comes before the version check
+    expect((await send(api, commit(2, 3), stranger)).error).toBe('subtensorModule.CommitRevealDisabled')
+    // the version (CommitRevealWeightsVersion = 4) is checked before the registration
+    expect((await send(api, commit(1, 3), stranger)).error).toBe('subtensorModule.IncorrectCommitRevealVersion')
+    expect((await send(api, commit(1, 5), stranger)).error).toBe('subtensorModule.IncorrectCommitRevealVersion')
+    expect((await send(api, commit(1, 4), stranger)).error).toBe('subtensorModule.HotKeyNotRegisteredInSubNet')
   })
 
   it('register runs the burn path signed by the coldkey on a runtime without PoW', async () => {

@@ -30,9 +30,10 @@ import {Validator} from '../../src/validator/validator.js'
 // chain's tle ciphertext for the devnet's drand beacon) and appear in Weights only when the reveal epoch comes with
 // the round's pulse in Drand.Pulses.
 //
-// The client's reveal-round maths turns blocks into wall time with `blockTimeS` (12 s on finney); once the validator
-// has committed, the test produces one block every BLOCK_S seconds and tells the client so. With the drand period at
-// 1 s the round then lies ≥ 2 s after the commit, so the reveal has to wait for its pulse.
+// The client's reveal-round maths turns blocks into wall time with the chain's block time, which it estimates from
+// Timestamp.Now (it is not told one, as runValidator does not tell it one): the devnet seals a block every BLOCK_S
+// seconds by itself, so the estimate is ~1 s, not finney's 12 s. With the drand period at 1 s the round then lies
+// ≥ 2 s after the commit, so the reveal has to wait for its pulse.
 
 const TEMPO = 3
 const BLOCK_S = 1
@@ -85,7 +86,7 @@ beforeAll(async () => {
   ])
   devnet = await startDevnet({
     port: 0,
-    blockTimeMs: 0,
+    blockTimeMs: BLOCK_S * 1000,
     genesis: {
       subnets: [
         {netuid: PLAIN, ...subnet, commitRevealWeightsEnabled: false},
@@ -96,7 +97,7 @@ beforeAll(async () => {
     },
   })
   cleanup.push(() => devnet.stop())
-  client = await connectSubtensor(devnet.url, {blockTimeS: BLOCK_S, commitDir: path.join(tmp, 'commits')})
+  client = await connectSubtensor(devnet.url, {commitDir: path.join(tmp, 'commits')})
   cleanup.push(() => client.close())
 
   // the miners: the real axon and request path, with trivial models
@@ -120,8 +121,14 @@ beforeAll(async () => {
   data = await openChallengeData({real: [path.join(tmp, 'real')], fake: [path.join(tmp, 'fake')]})
   cleanup.push(() => data.dispose())
   // an epoch hands out the validator permits by stake
-  await devnet.advance(TEMPO + 1)
+  await blocks(TEMPO + 1)
 }, 60_000)
+
+/** Waits until the devnet (a block every BLOCK_S seconds) has sealed `n` more blocks. */
+async function blocks(n: number): Promise<void> {
+  const target = devnet.chain.head.number + n
+  while (devnet.chain.head.number < target) await new Promise((r) => setTimeout(r, 50))
+}
 
 /** A validator wired as runValidator wires it, recording what it hands to the chain. */
 function makeValidator(netuid: number, hotkey: KeyringPair) {
@@ -153,7 +160,7 @@ async function stepUntilWeights(v: Validator): Promise<number> {
     const r = await v.runStep()
     expect(r.uids.sort()).toEqual([1, 2])
     if (r.weightsSet) return r.step
-    await devnet.produceBlock()
+    await blocks(1)
   }
   throw new Error('the validator never set weights')
 }
@@ -219,7 +226,11 @@ describe('a validator gets its weights on chain (issue #10, line 2)', () => {
     expect(commits).toHaveLength(1)
     const [[who, commitBlock, , round]] = commits[0]![1].toJSON() as [string, number, string, number][]
     expect(who).toBe(hotkey.address)
-    expect((await client.metagraph(TIMELOCKED)).weights[0]).toEqual([])
+    const afterCommit = await client.metagraph(TIMELOCKED)
+    expect(afterCommit.weights[0]).toEqual([])
+    // the commit moved the validator's LastUpdate, as the pallet's does: its schedule (block − LastUpdate > epoch
+    // length) counts from the commit and does not commit again on every step until the reveal
+    expect(afterCommit.lastUpdate[0]).toBe(commitBlock)
     const committed = await eventsSince(from + 1)
     expect(committed.filter((e) => e.name === 'subtensorModule.TimelockedWeightsCommitted')).toEqual([
       expect.objectContaining({block: commitBlock, data: [hotkey.address, TIMELOCKED, expect.any(String), round]}),
@@ -231,11 +242,12 @@ describe('a validator gets its weights on chain (issue #10, line 2)', () => {
     const pulseAt = devnet.drand.roundTime(round)
     expect(pulseAt).toBeGreaterThan(Date.now() + 1000)
 
-    // produce blocks at the pace the client assumed until the chain reveals the commit
+    // the client measured the devnet's pace, not finney's 12 s
+    expect((await client.estimateBlockTime()).seconds).toBeLessThan(2)
+    // blocks come at the pace the client measured until the chain reveals the commit
     let revealedAt = -1
     for (let i = 0; i < 40 && revealedAt < 0; i++) {
-      await new Promise((r) => setTimeout(r, BLOCK_S * 1000))
-      await devnet.produceBlock()
+      await blocks(1)
       if ((await client.metagraph(TIMELOCKED)).weights[0]!.length > 0) {
         revealedAt = await client.currentBlock()
         expect(Date.now()).toBeGreaterThanOrEqual(pulseAt)
