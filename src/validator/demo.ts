@@ -3,7 +3,7 @@ import os from 'node:os'
 import path from 'node:path'
 
 import {silentLogger, type Logger} from '../config/logger.js'
-import {DEFAULT_MODEL_PATH, PACKAGE_ROOT, expandHome} from '../config/paths.js'
+import {ASSETS_DIR, DEFAULT_MODEL_PATH, expandHome} from '../config/paths.js'
 import {openCorpusSplit} from '../data/corpus.js'
 import {FolderPool} from '../data/folder-pool.js'
 import {NprNet, buildNprOnnx, loadDetector, resolveBackend} from '../detector/index.js'
@@ -15,7 +15,7 @@ import {runLocalRound, type LocalRoundResult} from './local-subnet.js'
 import type {StepReport} from './validator.js'
 
 export interface DemoOptions {
-  /** offline corpus for real photos (its test split; default $BITMIND_CORPUS); else the photos in test/fixtures/images */
+  /** offline corpus for real photos (its test split; default $BITMIND_CORPUS); else the held-out photos in assets/demo-photos */
   corpus?: string
   modelPath?: string
   steps?: number
@@ -30,7 +30,8 @@ export interface DemoResult extends LocalRoundResult {
   models: Record<string, string>
 }
 
-const SHIPPED_PHOTOS = path.join(PACKAGE_ROOT, 'test', 'fixtures', 'images')
+/** 16 crops of 4 photos from the offline corpus' test split (the shipped model never saw them); licences in its README */
+export const DEMO_PHOTOS = path.join(ASSETS_DIR, 'demo-photos')
 
 /**
  * `npm run demo`: the README's round on one machine, offline. Three miners — the shipped detector, an untrained
@@ -54,9 +55,8 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       real = split.real
       realSource = `${corpus} (test/real, ${split.real.size} photos)`
     } else {
-      real = await FolderPool.open(SHIPPED_PHOTOS, {label: 0, name: 'shipped-photos', recursive: false})
-      realSource = `${SHIPPED_PHOTOS} (${real.size} photos)`
-      log.warn('no offline corpus given (--corpus or BITMIND_CORPUS): real challenges come from the one small photo in the repo, which random crops upsample; a corpus gives a fairer round')
+      real = await FolderPool.open(DEMO_PHOTOS, {label: 0, name: 'demo-photos', recursive: false})
+      realSource = `${DEMO_PHOTOS} (${real.size} photos)`
     }
     log.info('real photos', {from: realSource})
 

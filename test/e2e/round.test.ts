@@ -10,6 +10,7 @@ import {FolderPool} from '../../src/data/folder-pool.js'
 import {loadDetector} from '../../src/detector/index.js'
 import type {RgbImage} from '../../src/image/index.js'
 import type {ServingModel} from '../../src/miner/model-holder.js'
+import {runDemo} from '../../src/validator/demo.js'
 import {formatRoundTable, runLocalRound} from '../../src/validator/local-subnet.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
 
@@ -44,7 +45,30 @@ const halfLoader = async (): Promise<ServingModel<RgbImage>> => ({
   dispose: async () => {},
 })
 
-describe('a full round on the devnet, in-process', () => {
+describe('the demo round on the devnet, in-process, with the shipped model', () => {
+  // the README's `npm run demo`: real photos from assets/demo-photos (held out from training), ESRGAN fakes made
+  // during the round, the validator's augmentation and JPEG, the shipped models/npr.onnx against an untrained NPR
+  // and a miner that always answers 0.5
+  it('the shipped model ends with the highest score and weight, the 0.5 miner with 0, weights on chain', async () => {
+    const result = await runDemo({steps: 24, seed: 1})
+    process.stderr.write(formatRoundTable(result.rows) + '\n')
+    const by = Object.fromEntries(result.rows.map((r) => [r.name, r]))
+    const shipped = by['shipped NPR']!
+    expect(shipped.answered).toBe(24)
+    expect(shipped.accuracy).toBeGreaterThanOrEqual(0.75)
+    for (const other of ['untrained NPR', 'always 0.5']) {
+      expect(shipped.score).toBeGreaterThan(by[other]!.score)
+      expect(shipped.weight).toBeGreaterThan(by[other]!.weight)
+    }
+    expect(by['always 0.5']!.score).toBe(0)
+    expect(by['always 0.5']!.weight).toBe(0)
+    const top = result.weightsOnChain.reduce((a, b) => (b[1] > a[1] ? b : a))
+    expect(top).toEqual([shipped.uid, 65535])
+    expect(shipped.incentive).toBeGreaterThan(by['untrained NPR']!.incentive)
+  }, 180_000)
+})
+
+describe('a full round on the devnet, in-process, with models whose right answers are known', () => {
   it('the right model earns the top score and weight, the 0.5 miner nothing, weights land on chain', async () => {
     const pools = await makePools()
     const good = path.join(tmp, 'good.onnx')
