@@ -1,5 +1,6 @@
 // Single-image NPR latency (224x224, batch 1): the ONNX Runtime path against the tfjs path.
-// Build first (npx tsc -p tsconfig.build.json), then: node bench/predict.mjs [iterations] [tfjs backend]
+// Build first (npx tsc -p tsconfig.build.json), then: node bench/predict.mjs [iterations] [tfjs backend] [model]
+// With a model (e.g. models/npr.onnx) only that model is timed on ONNX Runtime, at its own input size.
 // Weights: the parity checkpoint (../shared/reference/npr-parity/npr-random.pth); timing includes
 // preprocessing (x/255 into the input tensor) and reading the probability back, not image decoding.
 import os from 'node:os'
@@ -7,7 +8,7 @@ import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
 import {loadDetector} from '../dist/detector/index.js'
-import {decodeImage} from '../dist/image/index.js'
+import {decodeImage, resize} from '../dist/image/index.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 const parity = path.resolve(here, '..', '..', 'shared', 'reference', 'npr-parity')
@@ -27,6 +28,17 @@ async function time(det, img) {
 }
 
 const img = await decodeImage(path.join(parity, 'img0.png'))
+const modelArg = process.argv[4]
+if (modelArg) {
+  const det = await loadDetector(modelArg, {engine: 'onnx'})
+  const side = det.inputSize
+  const input = await resize(img, side, side)
+  const r = await time(det, input)
+  console.log(`node ${process.version}, ${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? '?'}, load ${os.loadavg()[0].toFixed(1)}`)
+  console.log(`${modelArg} on onnxruntime-node ${side}x${side} batch 1: median ${r.median.toFixed(1)} ms, mean ${r.mean.toFixed(1)} ms, min ${r.min.toFixed(1)} ms over ${iters} runs`)
+  await det.dispose()
+  process.exit(0)
+}
 const pth = path.join(parity, 'npr-random.pth')
 console.log(`node ${process.version}, ${os.availableParallelism()} cores, ${os.cpus()[0]?.model ?? '?'}`)
 for (const [label, opts] of [['onnx (onnxruntime-node cpu)', {engine: 'onnx'}], [`tfjs (${backend})`, {engine: 'tfjs', backend}]]) {
