@@ -83,7 +83,6 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     applyGenesis(chain, genesis, [timelock, subtensor])
     chain.sealGenesis(Date.now())
   }
-  chain.onBlock((b) => timelock.onSealed(chain, b))
   const apis = new RuntimeApis(chain)
   coreApis(apis)
   subtensor.runtimeApis?.(apis)
@@ -145,13 +144,9 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     drand: timelock.beacon(chain.st),
     async produceBlock() {
       produce()
-      await timelock.settle()
     },
     async advance(n: number) {
-      for (let i = 0; i < n; i++) {
-        produce()
-        await timelock.settle()
-      }
+      for (let i = 0; i < n; i++) produce()
     },
     saveState: save,
     async stop() {

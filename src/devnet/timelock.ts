@@ -1,7 +1,7 @@
 import {hexToU8a, u8aToBigInt} from '@polkadot/util'
 import {encodeAddress} from '@polkadot/util-crypto'
 
-import type {Block, Chain, RuntimeModule} from './chain.js'
+import type {Chain, RuntimeModule} from './chain.js'
 import {type DispatchContext, DispatchFailure} from './dispatch.js'
 import {decryptCommit, DRAND_SCHEME, TestBeacon} from './drand.js'
 import type {Genesis} from './genesis.js'
@@ -22,10 +22,6 @@ export interface TimelockModule extends RuntimeModule {
   beacon(st: Storage): TestBeacon
   /** reveal the timelocked commits of a subnet that are due (called at the subnet's epoch, before consensus) */
   revealDue(ctx: Omit<DispatchContext, 'signer'>, netuid: number): void
-  /** called after each block; decryption happens at reveal time now (synchronous), so nothing to do */
-  onSealed(chain: Chain, block: Block): void
-  /** wait for decryptions in flight (none: kept for the devnet's block loop) */
-  settle(): Promise<void>
 }
 
 interface Weights {
@@ -137,8 +133,6 @@ export function timelockModule(genesis: Genesis): TimelockModule {
       for (let r = oldest; r < now - PULSES_KEPT; r++) st.delete('drand', 'pulses', r)
       st.set('drand', 'oldestStoredRound', [], Math.max(oldest, now - PULSES_KEPT))
     },
-    onSealed() {},
-    async settle() {},
     revealDue(ctx, netuid) {
       const st = ctx.st
       const period = st.num(S, 'revealPeriodEpochs', netuid)
