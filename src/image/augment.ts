@@ -21,18 +21,35 @@ export function randomResizedCropBox(width: number, height: number, rng: Rng, sc
   return {left: Math.floor((width - side) / 2), top: Math.floor((height - side) / 2), side}
 }
 
+/** What the geometric challenge augmentation drew: enough to reproduce it and to log it. */
+export interface GeometryParams {
+  /** degrees, counter-clockwise */
+  angle: number
+  /** the RandomResizedCrop square in the rotated image, before resizing to `size` */
+  crop: {left: number; top: number; side: number}
+  hflip: boolean
+  vflip: boolean
+}
+
 /**
  * The validator's challenge augmentation (DESIGN §4): RandomRotation ±20°, RandomResizedCrop to size (scale 0.2–1,
- * ratio 1), horizontal and vertical flips each with p = 0.5.
+ * ratio 1), horizontal and vertical flips each with p = 0.5. Returns what it drew.
  */
-export async function augmentChallenge(img: RgbImage, rng: Rng, size = 256): Promise<RgbImage> {
+export async function augmentGeometric(img: RgbImage, rng: Rng, size = 256): Promise<{image: RgbImage; geometry: GeometryParams}> {
   const angle = -20 + rng() * 40
   let out = rotate(img, angle)
   const box = randomResizedCropBox(out.width, out.height, rng)
   out = await resize(crop(out, box.left, box.top, box.side, box.side), size, size)
-  if (rng() < 0.5) out = flipHorizontal(out)
-  if (rng() < 0.5) out = flipVertical(out)
-  return out
+  const hflip = rng() < 0.5
+  if (hflip) out = flipHorizontal(out)
+  const vflip = rng() < 0.5
+  if (vflip) out = flipVertical(out)
+  return {image: out, geometry: {angle, crop: box, hflip, vflip}}
+}
+
+/** augmentGeometric's image alone (augmentation level 1). */
+export async function augmentChallenge(img: RgbImage, rng: Rng, size = 256): Promise<RgbImage> {
+  return (await augmentGeometric(img, rng, size)).image
 }
 
 /**

@@ -14,3 +14,27 @@ export {
   type Normalisation,
 } from './transform.js'
 export {augmentChallenge, augmentTrain, randomResizedCropBox} from './augment.js'
+export {augmentGeometric, type GeometryParams} from './augment.js'
+export {
+  applyDistortion,
+  colorContrast,
+  colorSaturation,
+  DISTORTION_PARAMS,
+  gaussianBlur,
+  gaussianKernel,
+  gaussianNoiseColor,
+  jpegResample,
+  resizeBilinearCv,
+  type DistortionName,
+} from './distortions.js'
+export {
+  augmentAtLevel,
+  augmentChoice,
+  AUGMENTATION_LEVELS,
+  parseLevelChoice,
+  pickLevel,
+  type AugmentationLevel,
+  type AugmentationRecord,
+  type DistortionRecord,
+  type LevelChoice,
+} from './levels.js'
