@@ -2,6 +2,7 @@ import {Args, Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag} from '../config/flags.js'
+import {parseLevelChoice} from '../image/index.js'
 import {formatEvalTable} from '../training/evaluate.js'
 import {runEval} from '../training/run-eval.js'
 
@@ -29,6 +30,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
     challenge: Flags.boolean({description: 'score images as a validator sends them: one seeded DESIGN §4 augmentation + JPEG per file', default: false}),
     'challenge-size': Flags.integer({description: 'size of --challenge images (RandomResizedCrop output)', default: 256, min: 16}),
     'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
+    level: Flags.string({description: 'augmentation level of --challenge images, as `bitmind validate --challenge.level`: random, 0 (none), 1 (default: rotation/crop/flips), 2 (+ saturation, contrast, JPEG resample), 3 (+ noise, blur)', options: ['random', '0', '1', '2', '3']}),
     seed: Flags.integer({description: 'seed of the --challenge augmentation', default: 0}),
     'max-per-class': Flags.integer({description: 'evaluate at most this many images of each label (even strides)', min: 1}),
     ...backendFlag,
@@ -37,6 +39,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
   async run(): Promise<Record<string, unknown>> {
     const {argv, flags} = await this.parse(Eval)
     const data = argv as string[]
+    if (flags.level !== undefined && !flags.challenge) this.fail('--level sets the augmentation of --challenge images: add --challenge')
     let result
     try {
       result = await runEval({
@@ -47,7 +50,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
         backend: flags.backend,
         report: flags.report,
         maxPerClass: flags['max-per-class'],
-        challenge: flags.challenge ? {size: flags['challenge-size'], quality: flags['challenge-quality'], seed: flags.seed} : undefined,
+        challenge: flags.challenge ? {size: flags['challenge-size'], quality: flags['challenge-quality'], seed: flags.seed, level: flags.level === undefined ? 1 : parseLevelChoice(flags.level)} : undefined,
         onProgress: this.jsonEnabled() ? undefined : (done, total) => process.stderr.write(`\rscored ${done}/${total}`),
       })
     } catch (error) {

@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag} from '../config/flags.js'
+import {parseLevelChoice} from '../image/index.js'
 import {createProgressPrinter, formatDuration} from '../training/progress.js'
 import {runTrain} from '../training/run.js'
 import {DEFAULT_TRAIN_CONFIG} from '../training/trainer.js'
@@ -50,12 +51,14 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     'micro-batch': Flags.integer({description: 'accumulate gradients over micro-batches of this size (default on wasm: what fits its 4 GiB heap, 4 at 224²)', min: 1}),
     challenge: Flags.boolean({description: 'train and validate on images as a validator sends them: DESIGN §4 augmentation to --size, then JPEG (--challenge-quality)', default: false}),
     'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
+    level: Flags.string({description: 'augmentation level of --challenge images, as `bitmind validate --challenge.level` (default 1)', options: ['random', '0', '1', '2', '3']}),
     'bn-recalibration': Flags.integer({description: 'training batches to re-estimate BatchNorm statistics on before each validation', default: 0, min: 0}),
     ...backendFlag,
   }
 
   async run(): Promise<Record<string, unknown>> {
     const {flags} = await this.parse(Train)
+    if (flags.level !== undefined && !flags.challenge) this.fail('--level sets the augmentation of --challenge images: add --challenge')
     const num = (name: string, v: string) => {
       const x = Number(v)
       if (!Number.isFinite(x) || x < 0) this.fail(`--${name} must be a non-negative number, got "${v}"`)
@@ -100,6 +103,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
           valPerClass: flags['val-per-class'],
           bnRecalibrationBatches: flags['bn-recalibration'],
           challengeQuality: flags.challenge ? flags['challenge-quality'] : undefined,
+          challengeLevel: flags.challenge && flags.level !== undefined ? parseLevelChoice(flags.level) : undefined,
           microBatch: flags['micro-batch'],
         },
         signal: controller.signal,

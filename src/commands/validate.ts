@@ -2,6 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {parseLevelChoice} from '../image/index.js'
 import {runValidator} from '../validator/run.js'
 
 export default class Validate extends BitmindCommand {
@@ -50,6 +51,11 @@ ahead in the background. Weights go on chain when more than
     'generation.prompt_model': Flags.string({description: 'local transformers.js folder for prompts: MagicPrompt GPT-2 (text-generation) or a captioner of real photos (default: template prompts)'}),
     'generation.cache_dir': Flags.string({description: 'keep generated images on disk in this folder, ready across restarts (default: made ahead in memory)'}),
     'generation.cache_size': Flags.integer({description: 'generated images made ahead in the background (on disk with --generation.cache_dir)', default: 4, min: 0}),
+    'challenge.level': Flags.string({
+      description: 'augmentation level of challenges: random (0-3, 25 % each, BitMind v2.2.11), or always 0 (none), 1 (rotation/crop/flips, testnet-168), 2 (+ saturation, contrast, JPEG resample), 3 (+ noise, blur)',
+      options: ['random', '0', '1', '2', '3'],
+      default: 'random',
+    }),
     seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
   }
 
@@ -106,6 +112,7 @@ ahead in the background. Weights go on chain when more than
             cacheSize: flags['generation.cache_size'],
           },
         },
+        level: parseLevelChoice(flags['challenge.level']),
         seed: flags.seed,
         metricsPort: flags['metrics.port'],
         logger,

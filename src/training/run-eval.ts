@@ -4,8 +4,7 @@ import path from 'node:path'
 import {DEFAULT_MODEL_PATH} from '../config/paths.js'
 import {loadDetector} from '../detector/index.js'
 import {createRng} from '../config/random.js'
-import {augmentChallenge} from '../image/augment.js'
-import {decodeImage, encodeJpeg, type RgbImage} from '../image/index.js'
+import {augmentChoice, decodeImage, encodeJpeg, type LevelChoice, type RgbImage} from '../image/index.js'
 import {evaluateFiles, type EvalResult} from './evaluate.js'
 import {resolveLabeledFiles, type LabeledFile} from './labeled-files.js'
 import {writeReport} from './report.js'
@@ -19,7 +18,7 @@ export interface EvalRunOptions {
   report?: string
   maxPerClass?: number
   /** score each image as a validator would send it: one seeded challenge per file (augmentation to `size`, JPEG) */
-  challenge?: {size: number; quality: number; seed: number}
+  challenge?: {size: number; quality: number; seed: number; level?: LevelChoice}
   onProgress?: (done: number, total: number) => void
 }
 
@@ -59,9 +58,9 @@ export async function runEval(opts: EvalRunOptions): Promise<EvalResult & {repor
 
 
 /** The file's challenge: the augmentation's rng is seeded by the run's seed and the file name, so reruns agree. */
-async function asChallenge(img: RgbImage, name: string, c: {size: number; quality: number; seed: number}): Promise<RgbImage> {
+async function asChallenge(img: RgbImage, name: string, c: {size: number; quality: number; seed: number; level?: LevelChoice}): Promise<RgbImage> {
   let h = 0x811c9dc5 ^ c.seed
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193)
-  const augmented = await augmentChallenge(img, createRng(h >>> 0), c.size)
-  return decodeImage(await encodeJpeg(augmented, c.quality), {name})
+  const {image} = await augmentChoice(img, c.level ?? 1, createRng(h >>> 0), c.size)
+  return decodeImage(await encodeJpeg(image, c.quality), {name})
 }

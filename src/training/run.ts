@@ -13,8 +13,8 @@ import {NprNet} from '../detector/npr.js'
 import {importPth} from '../detector/pth.js'
 import {exportNprOnnx} from '../detector/onnx-export.js'
 import {loadTfjsModel, saveTfjsModel} from '../detector/tfjs-io.js'
-import {augmentChallenge, augmentTrain} from '../image/augment.js'
-import {centerCropResize, decodeImage, encodeJpeg} from '../image/index.js'
+import {augmentTrain} from '../image/augment.js'
+import {augmentChoice, centerCropResize, decodeImage, encodeJpeg} from '../image/index.js'
 import {registerFastConv2dGrad} from '../detector/conv-grad.js'
 import {openTrainingPools, type TrainingDataOptions} from './data.js'
 import {SampleSet, type ImageOps} from './samples.js'
@@ -49,7 +49,7 @@ export function imageOps(): ImageOps {
     decode: (bytes, name) => decodeImage(bytes, {name}),
     base: (img, size) => centerCropResize(img, size),
     augment: (img, rng, size) => augmentTrain(img, rng, size),
-    challenge: async (img, rng, size, quality) => decodeImage(await encodeJpeg(await augmentChallenge(img, rng, size), quality), {name: 'challenge'}),
+    challenge: async (img, rng, size, quality, level = 1) => decodeImage(await encodeJpeg((await augmentChoice(img, level, rng, size)).image, quality), {name: 'challenge'}),
   }
 }
 
@@ -94,7 +94,7 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   await mkdir(outDir, {recursive: true})
   await writeFile(dataFile, JSON.stringify(dataOpts, null, 2))
   const ops = imageOps()
-  const challenge = config.challengeQuality === undefined ? undefined : {size: config.inputSize, quality: config.challengeQuality}
+  const challenge = config.challengeQuality === undefined ? undefined : {size: config.inputSize, quality: config.challengeQuality, level: config.challengeLevel ?? 1}
   const setOpts = {inputSize: config.inputSize, trainCrop: config.trainCrop, cropAlign: config.cropAlign, challenge}
   const trainSet = new SampleSet(pools.train, ops, setOpts)
   const valSet = pools.val ? new SampleSet(pools.val, ops, setOpts) : undefined

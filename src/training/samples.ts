@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {createRng, permutation, type Rng} from '../config/random.js'
+import type {LevelChoice} from '../image/levels.js'
 
 export interface RgbImage {
   data: Uint8Array
@@ -34,8 +35,8 @@ export interface ImageOps {
   base(img: RgbImage, size: number): Promise<RgbImage>
   /** the training augmentation at `size` (used when no raw crop size is set) */
   augment?(img: RgbImage, rng: Rng, size: number): Promise<RgbImage> | RgbImage
-  /** the validator's challenge transform (rotation, RandomResizedCrop to `size`, flips, JPEG at `quality`, decoded) */
-  challenge?(img: RgbImage, rng: Rng, size: number, quality: number): Promise<RgbImage>
+  /** the validator's challenge transform at an augmentation level (default 1: rotation, RandomResizedCrop to `size`, flips), JPEG at `quality`, decoded */
+  challenge?(img: RgbImage, rng: Rng, size: number, quality: number, level?: LevelChoice): Promise<RgbImage>
 }
 
 export interface SampleRef {
@@ -125,7 +126,7 @@ export interface SampleSetOptions {
    * Train and evaluate on images as a validator sends them (DESIGN §4 augmentation + JPEG), not on the base
    * transform: pool images are used as they are, evaluation images are one fixed challenge per sample.
    */
-  challenge?: {size: number; quality: number}
+  challenge?: {size: number; quality: number; level?: LevelChoice}
 }
 
 /** One split's pools with a cache of base-transformed images. */
@@ -182,7 +183,7 @@ export class SampleSet {
   private challengeOf(img: RgbImage, rng: Rng): Promise<RgbImage> {
     const ch = this.opts.challenge!
     if (!this.ops.challenge) throw new Error('challenge mode needs an image-ops challenge transform')
-    return this.ops.challenge(img, rng, ch.size, ch.quality)
+    return this.ops.challenge(img, rng, ch.size, ch.quality, ch.level)
   }
 
   /** A training image: a raw random crop (with flips) or the augmentation; in challenge mode, of a fresh challenge. */

@@ -13,6 +13,7 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 
 import {createRng} from '../config/random.js'
+import type {LevelChoice} from '../image/levels.js'
 import {Adam, scheduledLr, type AdamState} from './adam.js'
 import {computeMetrics, type Metrics} from './metrics.js'
 import {balancedEpoch, mixSeed, toBatchTensor, type RgbImage, type SampleRef, type SampleSet} from './samples.js'
@@ -63,6 +64,8 @@ export interface TrainConfig {
    * this quality; the validator's PIL default is 75) instead of the base transform; unset: off.
    */
   challengeQuality?: number
+  /** augmentation level of those challenges (src/image/levels.ts); default 1, the recipe above */
+  challengeLevel?: LevelChoice
 }
 
 export const DEFAULT_TRAIN_CONFIG: Omit<TrainConfig, 'experiment'> = {

@@ -1,5 +1,5 @@
 import type {Rng} from '../config/random.js'
-import {augmentChallenge, decodeImage, encodeJpeg, resize, type RgbImage} from '../image/index.js'
+import {augmentChoice, decodeImage, encodeJpeg, resize, type LevelChoice, type RgbImage} from '../image/index.js'
 import type {Label} from './reward.js'
 import type {Challenge, ChallengeSource} from './validator.js'
 
@@ -39,6 +39,11 @@ export interface ChallengeBuilderOptions {
   realBaseForFakes?: boolean
   /** shrink base photos to this shorter side first (generators are slow on photo-sized inputs); default 1.5·size */
   maxBaseSide?: number
+  /**
+   * augmentation level (src/image/levels.ts): 'random' draws 0–3 per challenge as BitMind v2.2.11; default 1, the
+   * testnet-168 recipe (rotation, RandomResizedCrop, flips)
+   */
+  level?: LevelChoice
 }
 
 /**
@@ -105,8 +110,8 @@ export class ChallengeBuilder implements ChallengeSource {
     const canFake = this.hasFake()
     const label: Label = !this.hasReal() ? 1 : !canFake ? 0 : this.opts.rng() < this.pFake ? 1 : 0
     const {image, source} = label === 1 ? await this.randomFake() : await this.randomReal()
-    const augmented = await augmentChallenge(image, this.opts.rng, this.size)
+    const {image: augmented, augmentation} = await augmentChoice(image, this.opts.level ?? 1, this.opts.rng, this.size)
     const jpeg = await encodeJpeg(augmented, this.quality)
-    return {label, source, image: jpeg.toString('base64')}
+    return {label, source, image: jpeg.toString('base64'), augmentation}
   }
 }

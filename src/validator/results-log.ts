@@ -1,6 +1,8 @@
 import {promises as fs} from 'node:fs'
 import path from 'node:path'
 
+import type {AugmentationRecord} from '../image/levels.js'
+
 /** One miner's answer to one challenge, as appended to the per-miner results log (one JSON object per line). */
 export interface MinerResult {
   time: string
@@ -14,6 +16,10 @@ export interface MinerResult {
   score: number
   statusCode: number
   latencyS: number
+  /** the challenge's augmentation level (0–3) */
+  level?: number
+  /** the level's drawn parameters: rotation, crop, flips, distortions with their severities */
+  augmentation?: AugmentationRecord
 }
 
 /** Append-only JSONL log of per-miner results; each step's lines go out in one write. */

@@ -4,6 +4,7 @@ import type {Logger} from '../config/logger.js'
 import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
+import type {LevelChoice} from '../image/index.js'
 import {Dendrite} from '../protocol/index.js'
 import {connectSubtensor} from '../chain/index.js'
 import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
@@ -31,6 +32,8 @@ export interface RunValidatorOptions {
   maxSteps?: number
   stepIntervalS: number
   data: ChallengeDataOptions
+  /** augmentation level per challenge (default 'random': 0–3 as BitMind v2.2.11) */
+  level?: LevelChoice
   seed?: number
   metricsPort?: number
   logger: Logger
@@ -69,7 +72,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
     if (uid === undefined) throw notRegisteredError(hotkey.address, opts)
     const fullPath = path.resolve(expandHome(opts.fullPath ?? defaultValidatorPath(opts.neuronRoot, opts.wallet, opts.netuid)))
     const rng = createRng(seed)
-    const challenges = new ChallengeBuilder({realPools: data.realPools, fakePools: data.fakePools, fakeSources: data.fakeSources, rng})
+    const challenges = new ChallengeBuilder({realPools: data.realPools, fakePools: data.fakePools, fakeSources: data.fakeSources, rng, level: opts.level ?? 'random'})
     const metrics = new ValidatorMetrics()
     if (opts.metricsPort) {
       const server = await serveMetrics(metrics.registry, opts.metricsPort)

@@ -9,6 +9,7 @@ import {shouldSetWeights} from './schedule.js'
 import {resyncScores, updateScores} from './scores.js'
 import {loadState, saveState} from './state.js'
 import type {AxonLike, MetagraphLike} from '../chain/neuron.js'
+import type {AugmentationRecord} from '../image/levels.js'
 import {sampleMinerUids} from './uids.js'
 import {weightsForChain} from './weights.js'
 
@@ -42,6 +43,8 @@ export interface Challenge {
   source: string
   /** base64 JPEG */
   image: string
+  /** the augmentation level and what it drew (logged with each answer) */
+  augmentation?: AugmentationRecord
 }
 
 export interface ChallengeSource {
@@ -159,6 +162,7 @@ export class Validator {
       score: this.scores[uid]!,
       statusCode: answers[i]!.statusCode,
       latencyS: answers[i]!.processTime,
+      ...(challenge.augmentation && {level: challenge.augmentation.level, augmentation: challenge.augmentation}),
     }))
     await this.results.append(rows)
     this.observe(challenge.label, answers, accuracy)

@@ -140,4 +140,19 @@ describe('the real challenge transform of bitmind train --challenge', () => {
     expect(mad).toBeGreaterThan(0.2) // JPEG q75 changed pixels
     expect(mad).toBeLessThan(12) // ...of the same augmented image
   })
+
+  it('at an augmentation level is exactly the validator level pipeline, then JPEG', async () => {
+    const {imageOps} = await import('../../src/training/run.js')
+    const {augmentAtLevel, decodeImage, encodeJpeg} = await import('../../src/image/index.js')
+    const w = 64
+    const data = new Uint8Array(w * w * 3)
+    for (let y = 0; y < w; y++) for (let x = 0; x < w; x++) data.set([x * 4, y * 4, (x * y) & 255], (y * w + x) * 3)
+    const img = {data, width: w, height: w}
+    for (const level of [0, 1, 2, 3] as const) {
+      const viaTrain = await imageOps().challenge!(img, createRng(11), 32, 75, level)
+      const direct = await decodeImage(await encodeJpeg((await augmentAtLevel(img, level, createRng(11), 32)).image, 75), {name: 'x'})
+      expect(viaTrain.data).toEqual(direct.data)
+    }
+    expect((await imageOps().challenge!(img, createRng(11), 32, 75)).data).toEqual((await imageOps().challenge!(img, createRng(11), 32, 75, 1)).data)
+  })
 })

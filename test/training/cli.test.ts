@@ -74,6 +74,27 @@ describe('bitmind train / eval (built binary)', () => {
     expect(await scores()).not.toEqual(a)
   })
 
+  it('eval --challenge --level N scores the validator level-N challenges: level 1 is the default, others differ', async () => {
+    const model = path.join(root, 'random-lv.onnx')
+    await exportNprOnnx(new NprNet({seed: 2}).stateDict(), model, {inputSize: 32})
+    const scores = async (...extra: string[]) => {
+      const r = await runCli(['eval', '--model', model, path.join(root, 'corpus'), '--split', 'val', '--json', '--challenge', '--challenge-size', '32', '--seed', '1', ...extra])
+      expect(r.code).toBe(0)
+      return (JSON.parse(r.stdout).predictions as {score: number}[]).map((p) => p.score)
+    }
+    const dflt = await scores()
+    expect(await scores('--level', '1')).toEqual(dflt)
+    const l3 = await scores('--level', '3')
+    expect(l3).not.toEqual(dflt)
+    expect(await scores('--level', '3')).toEqual(l3)
+    const bad = await runCli(['eval', '--model', model, path.join(root, 'corpus'), '--level', '2'])
+    expect(bad.code).toBe(1)
+    expect(bad.stderr).toMatch(/--level sets the augmentation of --challenge images/)
+    const badTrain = await runCli(['train', '--corpus', path.join(root, 'corpus'), '--level', '2'])
+    expect(badTrain.code).toBe(1)
+    expect(badTrain.stderr).toMatch(/--level sets the augmentation of --challenge images/)
+  })
+
   it('train runs an epoch on a corpus and writes checkpoints, ONNX and events', async () => {
     const r = await runCli(['train', '--corpus', path.join(root, 'corpus'), '--checkpoints-dir', path.join(root, 'ckpt'), '--experiment', 'cli',
       '--epochs', '1', '--size', '32', '--batch-size', '6', '--train-crop', '16', '--crop-align', '8', '--lr', '1e-3', '--backend', 'wasm', '--json'], {timeoutMs: 120_000})

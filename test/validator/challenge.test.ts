@@ -80,4 +80,27 @@ describe('ChallengeBuilder', () => {
     const empty = await FolderPool.open(path.join(tmp, 'nothing-here-' + Date.now()), {label: 0}).catch(() => undefined)
     expect(() => new ChallengeBuilder({realPools: empty ? [empty] : [], fakeSources: [], rng: createRng(1)})).toThrow(/no challenge images/)
   })
+
+  it('draws an augmentation level per challenge when asked, and records it with the challenge', async () => {
+    const real = await FolderPool.open(path.join(tmp, 'real'), {label: 0, name: 'real-folder'})
+    const random = new ChallengeBuilder({realPools: [real], fakeSources: [], rng: createRng(3), level: 'random', size: 64})
+    const levels = new Set<number>()
+    for (let i = 0; i < 16; i++) {
+      const c = await random.next()
+      expect(c.augmentation).toBeDefined()
+      levels.add(c.augmentation!.level)
+      if (c.augmentation!.level >= 1) expect(c.augmentation!.geometry).toBeDefined()
+      if (c.augmentation!.level <= 1) expect(c.augmentation!.distortions).toEqual([])
+    }
+    expect([...levels].sort()).toEqual([0, 1, 2, 3])
+    // level 0: no rotation, so no black corners: the flat bright photo stays bright all over
+    const none = new ChallengeBuilder({realPools: [real], fakeSources: [], rng: createRng(3), level: 0, size: 64})
+    const c0 = await none.next()
+    expect(c0.augmentation).toEqual({level: 0, distortions: []})
+    const stats = await sharp(Buffer.from(c0.image, 'base64')).stats()
+    expect(stats.channels[0]!.min).toBeGreaterThan(200)
+    // the default stays level 1, the recipe the seed always used
+    const dflt = new ChallengeBuilder({realPools: [real], fakeSources: [], rng: createRng(3), size: 64})
+    expect((await dflt.next()).augmentation?.level).toBe(1)
+  })
 })
