@@ -4,6 +4,7 @@ import {BitmindCommand} from '../config/base-command.js'
 import {loggingFlags} from '../config/flags.js'
 import {runDemo} from '../validator/demo.js'
 import {formatRoundTable} from '../validator/local-subnet.js'
+import {parseRewardMode} from '../validator/rewards.js'
 
 export default class Demo extends BitmindCommand {
   static override description = `A full BitMind round on this machine, offline, in about a minute.
@@ -20,6 +21,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
     model: Flags.string({description: 'detector for the "shipped" miner (default models/npr.onnx)'}),
     steps: Flags.integer({description: 'validator steps', default: 16, min: 1, max: 500}),
     seed: Flags.integer({description: 'seed for challenges and sampling', default: 1}),
+    reward: Flags.string({description: 'the validator\'s reward rule, as bitmind validate --reward', options: ['binary', 'mcc', 'sn34'], default: 'binary'}),
   }
 
   async run(): Promise<unknown> {
@@ -32,6 +34,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         modelPath: flags.model,
         steps: flags.steps,
         seed: flags.seed,
+        reward: parseRewardMode(flags.reward),
         logger: flags['logging.debug'] ? logger : logger.child('demo'),
         onStep: (r) => {
           if (json) return

@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, walletFlags} from '../config/flags.js'
 import {parseLevelChoice} from '../image/index.js'
+import {parseRewardMode} from '../validator/rewards.js'
 import {runValidator} from '../validator/run.js'
 
 export default class Validate extends BitmindCommand {
@@ -51,6 +52,11 @@ ahead in the background. Weights go on chain when more than
     'generation.prompt_model': Flags.string({description: 'local transformers.js folder for prompts: MagicPrompt GPT-2 (text-generation) or a captioner of real photos (default: template prompts)'}),
     'generation.cache_dir': Flags.string({description: 'keep generated images on disk in this folder, ready across restarts (default: made ahead in memory)'}),
     'generation.cache_size': Flags.integer({description: 'generated images made ahead in the background (on disk with --generation.cache_dir)', default: 4, min: 0}),
+    reward: Flags.string({
+      description: 'reward rule: binary (right/wrong per challenge, testnet-168), mcc (0.5·MCC over the last 100 answers + 0.5·accuracy over the last 10, v1.2.9), sn34 (√(((MCC+1)/2)^1.2·((0.25−Brier)/0.25)^1.8) over the last 100, HEAD)',
+      options: ['binary', 'mcc', 'sn34'],
+      default: 'binary',
+    }),
     'challenge.level': Flags.string({
       description: 'augmentation level of challenges: random (0-3, 25 % each, BitMind v2.2.11), or always 0 (none), 1 (rotation/crop/flips, testnet-168), 2 (+ saturation, contrast, JPEG resample), 3 (+ noise, blur)',
       options: ['random', '0', '1', '2', '3'],
@@ -113,6 +119,7 @@ ahead in the background. Weights go on chain when more than
           },
         },
         level: parseLevelChoice(flags['challenge.level']),
+        reward: parseRewardMode(flags.reward),
         seed: flags.seed,
         metricsPort: flags['metrics.port'],
         logger,

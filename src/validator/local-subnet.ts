@@ -18,6 +18,7 @@ import {loadHotkey} from '../chain/neuron.js'
 import {addStake, validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder, type ChallengeBuilderOptions} from './challenge.js'
 import {dendriteQuery} from './dendrite-query.js'
+import type {RewardMode} from './rewards.js'
 import type {StepReport} from './validator.js'
 import {Validator} from './validator.js'
 
@@ -39,6 +40,8 @@ export interface LocalRoundOptions {
   epochLength?: number
   tempo?: number
   timeoutS?: number
+  /** the validator's reward rule (default binary) */
+  reward?: RewardMode
   logger?: Logger
   onStep?: (report: StepReport) => void
   /** called once the miners serve, before the validator starts (tests use it to poke the miners) */
@@ -49,7 +52,7 @@ export interface LocalRoundRow {
   name: string
   uid: number
   hotkey: string
-  /** share of this miner's answers that earned a reward */
+  /** share of this miner's answers that were right (the binary reward, whatever the reward mode) */
   accuracy: number
   answered: number
   score: number
@@ -151,6 +154,7 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
         epochLength,
         disableSetWeights: false,
         fullPath: path.join(opts.workDir, 'validator'),
+        reward: opts.reward,
       },
       createRng((opts.seed ?? 0) + 1),
       {logger: log.child('validator')},
@@ -162,7 +166,7 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
       r.uids.forEach((uid, k) => {
         const h = hits.get(uid) ?? {right: 0, total: 0}
         h.total++
-        h.right += r.rewards[k]!
+        h.right += r.correct[k]!
         hits.set(uid, h)
       })
       opts.onStep?.(r)

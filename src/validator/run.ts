@@ -14,6 +14,7 @@ import {openChallengeData, type ChallengeDataOptions} from './data.js'
 import {dendriteQuery} from './dendrite-query.js'
 import {serveMetrics} from '../protocol/index.js'
 import {ValidatorMetrics} from './metrics.js'
+import type {RewardMode} from './rewards.js'
 import {Validator} from './validator.js'
 
 export interface RunValidatorOptions {
@@ -34,6 +35,8 @@ export interface RunValidatorOptions {
   data: ChallengeDataOptions
   /** augmentation level per challenge (default 'random': 0–3 as BitMind v2.2.11) */
   level?: LevelChoice
+  /** reward rule (default binary) */
+  reward?: RewardMode
   seed?: number
   metricsPort?: number
   logger: Logger
@@ -92,11 +95,12 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
         epochLength: opts.epochLength,
         disableSetWeights: opts.disableSetWeights,
         fullPath,
+        reward: opts.reward,
       },
       rng,
       {logger: log, metrics},
     )
-    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed})
+    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed, reward: opts.reward ?? 'binary', level: opts.level ?? 'random'})
     data.start()
     if (data.generation) {
       log.info('generating fakes in the background', {models: data.generation.models, ahead: opts.data.generation?.cacheSize ?? 4, cacheDir: opts.data.generation?.cacheDir})

@@ -4,11 +4,15 @@ import path from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 import {z} from 'zod'
 
+import type {Answer} from './rewards.js'
+
 /** What the validator keeps between runs (the Python validator's state.npz: step, scores, hotkeys). */
 export interface ValidatorState {
   step: number
   scores: number[]
   hotkeys: string[]
+  /** per uid, its last answers (rewards.ts); absent in states written before reward modes existed */
+  histories?: Answer[][]
 }
 
 const StateFile = z.object({
@@ -16,6 +20,8 @@ const StateFile = z.object({
   step: z.number().int().nonnegative(),
   scores: z.array(z.number().nullable()),
   hotkeys: z.array(z.string()),
+  // per uid: [label, prediction or null] pairs, oldest first
+  histories: z.array(z.array(z.tuple([z.union([z.literal(0), z.literal(1)]), z.number().min(0).max(1).nullable()]))).optional(),
 })
 
 export const STATE_FILE_NAME = 'state.json'
@@ -25,12 +31,16 @@ export async function saveState(dir: string, state: ValidatorState): Promise<voi
   if (state.scores.length !== state.hotkeys.length) {
     throw new Error(`state has ${state.scores.length} scores but ${state.hotkeys.length} hotkeys`)
   }
+  if (state.histories && state.histories.length !== state.hotkeys.length) {
+    throw new Error(`state has ${state.histories.length} answer histories but ${state.hotkeys.length} hotkeys`)
+  }
   await fs.mkdir(dir, {recursive: true})
   const body = JSON.stringify({
     version: 1,
     step: state.step,
     scores: state.scores.map((s) => (Number.isFinite(s) ? s : 0)),
     hotkeys: state.hotkeys,
+    ...(state.histories && {histories: state.histories.map((h) => h.map((a) => [a.label, a.prediction]))}),
   })
   await writeFileAtomic(path.join(dir, STATE_FILE_NAME), body + '\n', {fsync: true})
 }
@@ -54,5 +64,10 @@ export async function loadState(dir: string): Promise<ValidatorState | undefined
   if (parsed.scores.length !== parsed.hotkeys.length) {
     throw new Error(`validator state ${file} has ${parsed.scores.length} scores but ${parsed.hotkeys.length} hotkeys`)
   }
-  return {step: parsed.step, scores: parsed.scores.map((s) => s ?? 0), hotkeys: parsed.hotkeys}
+  if (parsed.histories && parsed.histories.length !== parsed.hotkeys.length) {
+    throw new Error(`validator state ${file} has ${parsed.histories.length} answer histories but ${parsed.hotkeys.length} hotkeys`)
+  }
+  const state: ValidatorState = {step: parsed.step, scores: parsed.scores.map((s) => s ?? 0), hotkeys: parsed.hotkeys}
+  if (parsed.histories) state.histories = parsed.histories.map((h) => h.map(([label, prediction]) => ({label, prediction})))
+  return state
 }

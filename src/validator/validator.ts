@@ -4,7 +4,8 @@ import {silentLogger, type Logger} from '../config/logger.js'
 import type {Rng} from '../config/random.js'
 import type {ValidatorMetrics} from './metrics.js'
 import {ResultsLog, type MinerResult} from './results-log.js'
-import {rewards as computeRewards, type Label} from './reward.js'
+import {rewards as binaryRewards, type Label} from './reward.js'
+import {resyncHistories, stepRewards as computeRewards, type Answer, type RewardMode} from './rewards.js'
 import {shouldSetWeights} from './schedule.js'
 import {resyncScores, updateScores} from './scores.js'
 import {loadState, saveState} from './state.js'
@@ -60,6 +61,8 @@ export interface ValidatorConfig {
   disableSetWeights: boolean
   /** folder for state.json and the results log (--neuron.full_path) */
   fullPath: string
+  /** reward rule (rewards.ts); default binary */
+  reward?: RewardMode
 }
 
 export interface StepReport {
@@ -69,6 +72,9 @@ export interface StepReport {
   uids: number[]
   predictions: unknown[]
   rewards: number[]
+  /** per uid, 1 when its answer was right (the binary reward, whatever the reward mode) */
+  correct: number[]
+  /** share of the queried miners that were right */
   accuracy: number
   meanLatencyS: number
   weightsSet: boolean
@@ -82,6 +88,8 @@ export class Validator {
   step = 0
   scores: number[] = []
   hotkeys: string[] = []
+  /** per uid, its last answers (every reward mode keeps them, so switching modes and resuming works) */
+  histories: Answer[][] = []
   private mg!: MetagraphLike
   private selfUid = -1
   private lastSyncBlock = 0
@@ -115,6 +123,7 @@ export class Validator {
       this.step = saved.step
       this.scores = saved.scores
       this.hotkeys = saved.hotkeys
+      this.histories = saved.histories ?? saved.hotkeys.map(() => [])
       this.log.info('resumed validator state', {step: saved.step, uids: saved.scores.length})
     }
     await this.sync(true)
@@ -130,6 +139,7 @@ export class Validator {
     const {scores, reset} = resyncScores(this.scores, this.hotkeys, mg.hotkeys)
     if (this.hotkeys.length > 0 && reset.length > 0) this.log.info('hotkeys changed; scores reset', {uids: reset})
     this.scores = scores
+    this.histories = resyncHistories(this.histories, this.hotkeys, mg.hotkeys)
     this.hotkeys = [...mg.hotkeys]
     this.mg = mg
     this.selfUid = selfUid
@@ -143,10 +153,12 @@ export class Validator {
     const challenge = await this.challenges.next()
     const answers = uids.length > 0 ? await this.miners.query(uids.map((u) => this.mg.axons[u]!), challenge.image, config.timeoutS) : []
     const predictions = answers.map((a) => (a.statusCode === 200 ? a.prediction : undefined))
-    const stepRewards = computeRewards(predictions, challenge.label)
+    const {rewards: stepRewards, histories} = computeRewards(config.reward ?? 'binary', this.histories, uids, predictions, challenge.label)
+    this.histories = histories
     this.scores = updateScores(this.scores, uids, stepRewards, config.alpha)
 
-    const accuracy = uids.length > 0 ? stepRewards.reduce((a, b) => a + b, 0) / uids.length : 0
+    const correct = binaryRewards(predictions, challenge.label)
+    const accuracy = uids.length > 0 ? correct.reduce((a, b) => a + b, 0) / uids.length : 0
     const ok = answers.filter((a) => a.statusCode === 200)
     const meanLatencyS = ok.length > 0 ? ok.reduce((a, b) => a + b.processTime, 0) / ok.length : 0
     const time = new Date().toISOString()
@@ -178,8 +190,8 @@ export class Validator {
     const weightsSet = await this.maybeSetWeights()
     await this.sync()
     this.step++
-    await saveState(config.fullPath, {step: this.step, scores: this.scores, hotkeys: this.hotkeys})
-    return {step: this.step - 1, label: challenge.label, source: challenge.source, uids, predictions, rewards: stepRewards, accuracy, meanLatencyS, weightsSet}
+    await saveState(config.fullPath, {step: this.step, scores: this.scores, hotkeys: this.hotkeys, histories: this.histories})
+    return {step: this.step - 1, label: challenge.label, source: challenge.source, uids, predictions, rewards: stepRewards, correct, accuracy, meanLatencyS, weightsSet}
   }
 
   private observe(label: Label, answers: MinerAnswer[], accuracy: number): void {

@@ -20,6 +20,21 @@ describe('validator state', () => {
     expect((await loadState(dir))?.step).toBe(8)
     expect((await fs.readdir(dir)).filter((f) => f !== STATE_FILE_NAME)).toEqual([])
   })
+  it('round-trips per-miner answer histories; states without them still load', async () => {
+    const dir = path.join(tmp, 'h')
+    const histories = [[], [{label: 1 as const, prediction: 0.9}, {label: 0 as const, prediction: null}], [{label: 0 as const, prediction: 0}]]
+    await saveState(dir, {step: 3, scores: [0, 0.5, 0.1], hotkeys: ['x', 'y', 'z'], histories})
+    expect(await loadState(dir)).toEqual({step: 3, scores: [0, 0.5, 0.1], hotkeys: ['x', 'y', 'z'], histories})
+    const onDisk = JSON.parse(await fs.readFile(path.join(dir, STATE_FILE_NAME), 'utf8'))
+    expect(onDisk.histories[1]).toEqual([[1, 0.9], [0, null]])
+    await saveState(dir, {step: 4, scores: [0.2], hotkeys: ['x']})
+    expect((await loadState(dir))?.histories).toBeUndefined()
+    await expect(saveState(dir, {step: 4, scores: [0.2], hotkeys: ['x'], histories: []})).rejects.toThrow(/0 answer histories but 1 hotkeys/)
+    await fs.writeFile(path.join(dir, STATE_FILE_NAME), JSON.stringify({...onDisk, histories: [[[1, 0.9]]]}))
+    await expect(loadState(dir)).rejects.toThrow(/1 answer histories but 3 hotkeys/)
+    await fs.writeFile(path.join(dir, STATE_FILE_NAME), JSON.stringify({...onDisk, histories: [[], [[2, 0.9]], []]}))
+    await expect(loadState(dir)).rejects.toThrow(/state\.json is unreadable/)
+  })
   it('refuses a corrupt state file with its name instead of resetting', async () => {
     const dir = path.join(tmp, 'b')
     await fs.mkdir(dir)

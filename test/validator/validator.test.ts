@@ -6,6 +6,7 @@ import {afterAll, describe, expect, it} from '@jest/globals'
 
 import {createRng} from '../../src/config/random.js'
 import {readResults} from '../../src/validator/results-log.js'
+import {mccReward} from '../../src/validator/rewards.js'
 import {loadState} from '../../src/validator/state.js'
 import type {MetagraphLike} from '../../src/chain/neuron.js'
 import {Validator, type Challenge, type MinerAnswer, type ValidatorChain} from '../../src/validator/validator.js'
@@ -113,6 +114,54 @@ describe('Validator loop', () => {
     await again.start()
     expect(again.step).toBe(12)
     expect(again.scores[1]).toBe(0)
+  })
+
+  it('rewards by --reward mode from per-miner histories kept in the state, resumed, reset on a new hotkey; logs the level', async () => {
+    const dir = path.join(tmp, 'mcc')
+    const chain = new MemoryChain(structuredClone(mg), 'hk0')
+    const make = (seed: number) => {
+      let label: 0 | 1 = 0
+      const rng = createRng(seed)
+      const augmentation = {level: 2 as const, distortions: [{name: 'CS' as const, severity: 1, param: 0.4}]}
+      const challenges = {async next() {
+        label = rng() < 0.5 ? 0 : 1
+        return {label, source: 'memory', image: 'AAAA', augmentation}
+      }}
+      const miners = {async query(axons: readonly {port: number}[]) {
+        return axons.map((a) => behaviour(label)(a.port))
+      }}
+      return new Validator(chain, miners, challenges, {
+        sampleSize: 50, timeoutS: 1, alpha: 0.1, vpermitTaoLimit: 4096, epochLength: 5, disableSetWeights: true, fullPath: dir, reward: 'mcc',
+      }, createRng(seed + 1))
+    }
+    const v = make(21)
+    await v.start()
+    const labels: (0 | 1)[] = []
+    for (let i = 0; i < 8; i++) {
+      const r = await v.runStep()
+      labels.push(r.label)
+      const h1 = labels.map((label) => ({label, prediction: label === 1 ? 0.9 : 0.1}))
+      expect(r.rewards[r.uids.indexOf(1)]).toBeCloseTo(mccReward(h1), 12)
+      expect(r.rewards[r.uids.indexOf(3)]).toBe(0) // timeouts earn nothing
+      expect(r.correct[r.uids.indexOf(1)]).toBe(1)
+    }
+    expect(new Set(labels).size).toBe(2) // both classes seen: uid 1's MCC is defined and 1
+    expect(v.histories[1]).toHaveLength(8)
+    expect(v.histories[3]!.every((a) => a.prediction === null)).toBe(true)
+    expect(v.histories[6]!.map((a) => a.prediction)).toEqual(labels.map((l) => (l === 1 ? 0.1 : 0.9)))
+    const rows = await readResults(path.join(dir, 'results.jsonl'))
+    expect(rows.every((r) => r.level === 2 && r.augmentation?.distortions[0]?.param === 0.4)).toBe(true)
+
+    // restart: histories come back from state.json; uid 6 changed hands, so its history starts over
+    chain.mg = {...chain.mg, hotkeys: chain.mg.hotkeys.map((h, i) => (i === 6 ? 'new-owner' : h))}
+    const again = make(22)
+    await again.start()
+    expect(again.histories[1]).toEqual(v.histories[1])
+    expect(again.histories[6]).toEqual([])
+    const r = await again.runStep()
+    labels.push(r.label)
+    expect(r.rewards[r.uids.indexOf(1)]).toBeCloseTo(mccReward(labels.map((label) => ({label, prediction: label === 1 ? 0.9 : 0.1}))), 12)
+    expect(again.histories[6]).toHaveLength(1)
   })
 
   it('refuses to start when its hotkey is not registered', async () => {
