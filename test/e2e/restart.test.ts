@@ -120,8 +120,13 @@ describe('bitmind validate survives SIGKILL', () => {
     // the right miner answered correctly twice more: s ← 0.1 + 0.9·s, twice
     const expected = 0.1 + 0.9 * (0.1 + 0.9 * atKill.scores[m.uid]!)
     expect(after.scores[m.uid]).toBeCloseTo(expected, 9)
-    const steps = (await fs.readFile(path.join(tmp, 'state', 'results.jsonl'), 'utf8'))
-      .trim().split('\n').map((l) => JSON.parse(l).step as number)
+    const rows = (await fs.readFile(path.join(tmp, 'state', 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    const steps = rows.map((r) => r.step as number)
     expect(steps.slice(-2)).toEqual([atKill.step, atKill.step + 1])
+    // the miner's answer history survived the SIGKILL and grew by the two new answers; every row names its level
+    expect(atKill.histories![m.uid]!.length).toBe(atKill.step)
+    expect(after.histories![m.uid]!.slice(0, atKill.step)).toEqual(atKill.histories![m.uid])
+    expect(after.histories![m.uid]!.length).toBe(atKill.step + 2)
+    expect(rows.every((r) => [0, 1, 2, 3].includes(r.level) && r.augmentation.level === r.level)).toBe(true)
   }, 170_000)
 })
