@@ -12,6 +12,7 @@ import type {RgbImage} from '../../src/image/index.js'
 import type {ServingModel} from '../../src/miner/model-holder.js'
 import {runDemo} from '../../src/validator/demo.js'
 import {formatRoundTable, runLocalRound} from '../../src/validator/local-subnet.js'
+import {sn34Score, type Answer} from '../../src/validator/rewards.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-e2e-'))
@@ -107,5 +108,54 @@ describe('a full round on the devnet, in-process, with models whose right answer
     expect(top).toEqual([by.good!.uid, 65535])
     expect(by.good!.incentive).toBeGreaterThan(by.weak!.incentive)
     expect(by.half!.incentive).toBe(0)
+  }, 120_000)
+})
+
+describe('a round under HEAD\'s sn34 rule with v2.2.11 augmentation levels', () => {
+  it('rewards each answer with sn34 over the miner\'s history; the calibrated right model wins, the 0.5 miner gets no weight', async () => {
+    const pools = await makePools()
+    const good = path.join(tmp, 'good-sn34.onnx')
+    const weak = path.join(tmp, 'weak-sn34.onnx')
+    await fs.writeFile(good, tinyDetectorOnnx({scale: -30, bias: 15, inputSize: 16, metadata: meta}))
+    await fs.writeFile(weak, tinyDetectorOnnx({scale: -30, bias: 6, inputSize: 16, metadata: meta}))
+    await fs.writeFile(path.join(tmp, 'half-sn34.txt'), 'the 0.5 miner does not read its file')
+    const histories = new Map<number, Answer[]>()
+    const levels = new Set<number>()
+    const checked: number[] = []
+    const result = await runLocalRound({
+      miners: [
+        {name: 'good', modelPath: good, load: onnxLoader},
+        {name: 'weak', modelPath: weak, load: onnxLoader},
+        {name: 'half', modelPath: path.join(tmp, 'half-sn34.txt'), load: halfLoader},
+      ],
+      data: {realPools: [pools.real], fakePools: [pools.fake], fakeSources: [], size: 64, level: 'random'},
+      steps: 12,
+      seed: 8,
+      epochLength: 4,
+      tempo: 6,
+      timeoutS: 5,
+      reward: 'sn34',
+      workDir: path.join(tmp, 'round-sn34'),
+      onStep: (r) => {
+        r.uids.forEach((uid, k) => {
+          const p = r.predictions[k]
+          const h = [...(histories.get(uid) ?? []), {label: r.label, prediction: typeof p === 'number' ? p : null}]
+          histories.set(uid, h)
+          expect(r.rewards[k]).toBeCloseTo(sn34Score(h), 12)
+          checked.push(uid)
+        })
+      },
+    })
+    const rows = (await fs.readFile(path.join(tmp, 'round-sn34', 'validator', 'results.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l))
+    for (const r of rows) levels.add(r.level)
+    expect(levels.size).toBeGreaterThan(1)
+    expect(checked).toHaveLength(36)
+    const by = Object.fromEntries(result.rows.map((r) => [r.name, r]))
+    expect(by.good!.score).toBeGreaterThan(by.weak!.score)
+    expect(by.weak!.score).toBeGreaterThan(by.half!.score)
+    expect(by.half!.score).toBeLessThan(1e-5) // sn34's floor is 1e-6
+    expect(by.half!.weight).toBe(0)
+    const top = result.weightsOnChain.reduce((a, b) => (b[1] > a[1] ? b : a))
+    expect(top).toEqual([by.good!.uid, 65535])
   }, 120_000)
 })
