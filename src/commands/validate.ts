@@ -10,7 +10,8 @@ export default class Validate extends BitmindCommand {
   static override description = `Run a BitMind validator: challenge miners with real and generated images, score them, set weights.
 
 Each step samples --neuron.sample_size serving miners, sends one challenge (a real photo or a generated image,
-augmented, JPEG), rewards right answers and updates moving-average scores. Generated images come from
+augmented at --challenge.level, JPEG), rewards the answers by the --reward rule (binary: right answers; mcc, sn34:
+over each miner's last 100 answers) and updates moving-average scores. Generated images come from
 --data.synthetic_dir folders, --data.esrgan, and ONNX text-to-image models (--generation.model), which make them
 ahead in the background. Weights go on chain when more than
 --neuron.epoch_length blocks passed since the validator's last update. State is saved every step under
