@@ -93,7 +93,11 @@ describe('bitmind train / eval (built binary)', () => {
     const badTrain = await runCli(['train', '--corpus', path.join(root, 'corpus'), '--level', '2'])
     expect(badTrain.code).toBe(1)
     expect(badTrain.stderr).toMatch(/--level sets the augmentation of --challenge images/)
-  })
+    const train = await runCli(['train', '--corpus', path.join(root, 'corpus'), '--checkpoints-dir', path.join(root, 'ckpt'), '--experiment', 'lv3',
+      '--epochs', '1', '--size', '32', '--batch-size', '6', '--challenge', '--level', '3', '--backend', 'wasm', '--json'], {timeoutMs: 120_000})
+    expect(train.code).toBe(0)
+    expect(JSON.parse(fs.readFileSync(path.join(root, 'ckpt', 'lv3', 'config.json'), 'utf8'))).toMatchObject({challengeQuality: 75, challengeLevel: 3})
+  }, 180_000)
 
   it('train runs an epoch on a corpus and writes checkpoints, ONNX and events', async () => {
     const r = await runCli(['train', '--corpus', path.join(root, 'corpus'), '--checkpoints-dir', path.join(root, 'ckpt'), '--experiment', 'cli',
