@@ -182,6 +182,7 @@ export class Validator {
       step: this.step,
       label: challenge.label === 1 ? 'fake' : 'real',
       source: challenge.source,
+      ...(challenge.augmentation && {level: challenge.augmentation.level}),
       miners: uids.length,
       accuracy: Number(accuracy.toFixed(3)),
       meanLatencyS: Number(meanLatencyS.toFixed(3)),
