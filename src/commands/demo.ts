@@ -4,6 +4,7 @@ import {BitmindCommand} from '../config/base-command.js'
 import {loggingFlags} from '../config/flags.js'
 import {runDemo} from '../validator/demo.js'
 import {formatRoundTable} from '../validator/local-subnet.js'
+import type {Transport} from '../validator/transport.js'
 
 export default class Demo extends BitmindCommand {
   static override description = `A full BitMind round on this machine, offline, in about a minute.
@@ -12,7 +13,7 @@ Starts a local devnet, creates throw-away wallets, registers a validator (with s
 shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and
 ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accuracy, score, weight and incentive.`
 
-  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --corpus ~/bitmind-corpus --steps 30']
+  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --corpus ~/bitmind-corpus --steps 30', '<%= config.bin %> demo --transport epistula']
 
   static override flags = {
     ...loggingFlags,
@@ -20,6 +21,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
     model: Flags.string({description: 'detector for the "shipped" miner (default models/npr.onnx)'}),
     steps: Flags.integer({description: 'validator steps', default: 16, min: 1, max: 500}),
     seed: Flags.integer({description: 'seed for challenges and sampling', default: 1}),
+    transport: Flags.string({description: 'validator → miner transport: synapse (ImageSynapse) or epistula (signed POST /detect_image)', options: ['synapse', 'epistula'], default: 'synapse'}),
   }
 
   async run(): Promise<unknown> {
@@ -32,6 +34,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         modelPath: flags.model,
         steps: flags.steps,
         seed: flags.seed,
+        transport: flags.transport as Transport,
         logger: flags['logging.debug'] ? logger : logger.child('demo'),
         onStep: (r) => {
           if (json) return
@@ -43,7 +46,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         this.log('')
         this.log(formatRoundTable(result.rows))
         this.log('')
-        this.log(`validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
+        this.log(`transport ${flags.transport}; validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
       }
       return result
     } catch (err) {

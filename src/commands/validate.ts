@@ -3,6 +3,7 @@ import {Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, walletFlags} from '../config/flags.js'
 import {runValidator} from '../validator/run.js'
+import type {Transport} from '../validator/transport.js'
 
 export default class Validate extends BitmindCommand {
   static override description = `Run a BitMind validator: challenge miners with real and generated images, score them, set weights.
@@ -50,6 +51,7 @@ ahead in the background. Weights go on chain when more than
     'generation.prompt_model': Flags.string({description: 'local transformers.js folder for prompts: MagicPrompt GPT-2 (text-generation) or a captioner of real photos (default: template prompts)'}),
     'generation.cache_dir': Flags.string({description: 'keep generated images on disk in this folder, ready across restarts (default: made ahead in memory)'}),
     'generation.cache_size': Flags.integer({description: 'generated images made ahead in the background (on disk with --generation.cache_dir)', default: 4, min: 0}),
+    'neuron.transport': Flags.string({description: 'how challenges reach miners: synapse (ImageSynapse, testnet-168) or epistula (signed POST /detect_image, BitMind v3+)', options: ['synapse', 'epistula'], default: 'synapse'}),
     seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
   }
 
@@ -88,6 +90,7 @@ ahead in the background. Weights go on chain when more than
         disableSetWeights: flags['neuron.disable_set_weights'],
         maxSteps: flags['neuron.steps'],
         stepIntervalS: num('neuron.step_interval', flags['neuron.step_interval'], 0),
+        transport: flags['neuron.transport'] as Transport,
         data: {
           real: flags['data.real_dir'] ?? [],
           fake: flags['data.synthetic_dir'] ?? [],

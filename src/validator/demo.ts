@@ -12,6 +12,7 @@ import type {RgbImage} from '../image/index.js'
 import type {ServingModel} from '../miner/model-holder.js'
 import type {ImagePoolLike} from './challenge.js'
 import {runLocalRound, type LocalRoundResult} from './local-subnet.js'
+import type {Transport} from './transport.js'
 import type {StepReport} from './validator.js'
 
 export interface DemoOptions {
@@ -20,6 +21,8 @@ export interface DemoOptions {
   modelPath?: string
   steps?: number
   seed?: number
+  /** validator → miner transport (default synapse) */
+  transport?: Transport
   logger?: Logger
   onStep?: (r: StepReport) => void
 }
@@ -83,6 +86,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       epochLength: 5,
       tempo: 10,
       timeoutS: 20,
+      transport: opts.transport,
       workDir,
       logger: log,
       onStep: opts.onStep,

@@ -4,13 +4,12 @@ import type {Logger} from '../config/logger.js'
 import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
-import {Dendrite} from '../protocol/index.js'
 import {connectSubtensor} from '../chain/index.js'
 import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
-import {dendriteQuery} from './dendrite-query.js'
+import {openTransport, type Transport} from './transport.js'
 import {serveMetrics} from '../protocol/index.js'
 import {ValidatorMetrics} from './metrics.js'
 import {Validator} from './validator.js'
@@ -32,6 +31,8 @@ export interface RunValidatorOptions {
   stepIntervalS: number
   data: ChallengeDataOptions
   seed?: number
+  /** how challenges reach miners (default synapse) */
+  transport?: Transport
   metricsPort?: number
   logger: Logger
   signal: AbortSignal
@@ -76,10 +77,11 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
       closers.push(() => server.close())
       log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
     }
-    const dendrite = new Dendrite({keypair: hotkey})
+    const transport = openTransport(opts.transport ?? 'synapse', hotkey)
+    closers.push(async () => transport.close())
     const validator = new Validator(
       validatorChain(client, opts.netuid, hotkey),
-      dendriteQuery(dendrite),
+      transport.query,
       challenges,
       {
         sampleSize: opts.sampleSize,
@@ -93,7 +95,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
       rng,
       {logger: log, metrics},
     )
-    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed})
+    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed, transport: opts.transport ?? 'synapse'})
     data.start()
     if (data.generation) {
       log.info('generating fakes in the background', {models: data.generation.models, ahead: opts.data.generation?.cacheSize ?? 4, cacheDir: opts.data.generation?.cacheDir})

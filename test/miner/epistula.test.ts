@@ -18,6 +18,7 @@ import {ModelHolder, type ServingModel} from '../../src/miner/model-holder.js'
 import {startMinerAxon, startMinerEpistula} from '../../src/miner/serve.js'
 import {Dendrite, EpistulaClient, ImageSynapse, epistulaHeaders, type Axon, type EpistulaEndpoint} from '../../src/protocol/index.js'
 import {epistulaMessage, sha256Hex} from '../../src/protocol/epistula.js'
+import {openTransport} from '../../src/validator/transport.js'
 import {bombPngBase64, devPair} from '../protocol/helpers.js'
 import {tinyDetectorOnnx} from './tiny-onnx.js'
 
@@ -184,6 +185,20 @@ describe('Epistula v2 on a miner, loopback', () => {
     const r = await new EpistulaClient({keypair: mallory}).detectImage(target(), dark)
     expect(r).toMatchObject({statusCode: 401, prediction: undefined})
     expect((await client.detectImage(target(), dark)).statusCode).toBe(200)
+  })
+
+  it('is the validator\'s --neuron.transport epistula: one p(synthetic) per axon, failures as statuses', async () => {
+    const transport = openTransport('epistula', alice)
+    try {
+      const axons = [{ip: '127.0.0.1', port: axon.port, hotkey: bob.address}, {ip: '127.0.0.1', port: 1, hotkey: bob.address}, {ip: '127.0.0.1', port: axon.port, hotkey: charlie.address}]
+      const answers = await transport.query.query(axons, dark.toString('base64'), 5)
+      expect(answers.map((a) => a.statusCode)).toEqual([200, 503, 400])
+      expect(answers[0]!.prediction).toBeGreaterThan(0.9)
+      expect(answers[1]!.prediction).toBeUndefined()
+    } finally {
+      transport.close()
+    }
+    expect(() => openTransport('carrier-pigeon' as never, alice)).toThrow(/unknown transport "carrier-pigeon": use synapse or epistula/)
   })
 
   it('checks the body with the ImageSynapse image check (not an image, a decompression bomb)', async () => {
