@@ -3,19 +3,21 @@ import {promises as fs} from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {afterAll, describe, expect, it} from '@jest/globals'
+import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {Keyring} from '@polkadot/keyring'
+import type {KeyringPair} from '@polkadot/keyring/types'
 import {cryptoWaitReady, mnemonicGenerate} from '@polkadot/util-crypto'
 import sharp from 'sharp'
 
-import {connectSubtensor} from '../../src/chain/index.js'
+import {connectSubtensor, type SubtensorClient} from '../../src/chain/index.js'
 import {loadHotkey} from '../../src/chain/neuron.js'
-import {startDevnet} from '../../src/devnet/index.js'
+import {startDevnet, type Devnet} from '../../src/devnet/index.js'
 import {loadDetector} from '../../src/detector/index.js'
 import {decodeImage, type RgbImage} from '../../src/image/index.js'
 import {Miner} from '../../src/miner/miner.js'
 import {ModelHolder} from '../../src/miner/model-holder.js'
 import {startMinerAxon, startMinerEpistula} from '../../src/miner/serve.js'
+import {EpistulaClient} from '../../src/protocol/index.js'
 import {addStake} from '../../src/validator/chain-adapter.js'
 import {readResults} from '../../src/validator/results-log.js'
 import {writeHotkey} from '../../src/wallet/index.js'
@@ -36,16 +38,21 @@ async function images(dir: string, v: number) {
   for (let i = 0; i < 3; i++) await sharp({create: {width: 64, height: 64, channels: 3, background: {r: v + i, g: v, b: v}}}).png().toFile(path.join(dir, `${i}.png`))
 }
 
-describe('bitmind validate --neuron.transport epistula', () => {
-  it('queries miners with signed POST /detect_image: an Epistula miner answers, a synapse-only axon is a 404', async () => {
+describe('Epistula v2 through the CLI on a devnet', () => {
+  let devnet: Devnet
+  let client: SubtensorClient
+  let register: (name: string) => Promise<{hotkey: KeyringPair; coldkey: KeyringPair; uid: number}>
+  const modelFile = path.join(tmp, 'good.onnx')
+
+  beforeAll(async () => {
     await cryptoWaitReady()
     const keyring = new Keyring({type: 'sr25519', ss58Format: 42})
-    const devnet = await startDevnet({port: 0, blockTimeMs: 0, genesis: {subnets: [{netuid: 1, tempo: 5, weightsSetRateLimit: 1}]}})
+    devnet = await startDevnet({port: 0, blockTimeMs: 0, genesis: {subnets: [{netuid: 1, tempo: 5, weightsSetRateLimit: 1}]}})
     cleanup.push(() => devnet.stop())
-    const client = await connectSubtensor(devnet.url)
+    client = await connectSubtensor(devnet.url)
     cleanup.push(() => client.close())
     const alice = keyring.addFromUri('//Alice')
-    const register = async (name: string) => {
+    register = async (name: string) => {
       const coldkey = keyring.addFromMnemonic(mnemonicGenerate())
       const ref = {name, hotkey: 'default', path: path.join(tmp, 'wallets')}
       await writeHotkey(ref, {mnemonic: mnemonicGenerate()})
@@ -58,8 +65,10 @@ describe('bitmind validate --neuron.transport epistula', () => {
     await addStake(client, v.coldkey, v.hotkey.address, 1, 50)
     await images(path.join(tmp, 'real'), 230)
     await images(path.join(tmp, 'fake'), 20)
-    const modelFile = path.join(tmp, 'good.onnx')
     await fs.writeFile(modelFile, tinyDetectorOnnx({scale: -30, bias: 15, inputSize: 16, metadata: {'bitmind.input_size': '16'}}))
+  }, 60_000)
+
+  it('bitmind validate --neuron.transport epistula: an Epistula miner answers, a synapse-only axon is a 404', async () => {
     const serveMiner = async (name: string, epistula: boolean) => {
       const n = await register(name)
       const holder = await ModelHolder.open<RgbImage>(modelFile, (p) => loadDetector(p, {threads: 1}), {pollMs: 60_000})
@@ -103,4 +112,46 @@ describe('bitmind validate --neuron.transport epistula', () => {
     expect(of(synapseOnly).map((r) => r.statusCode)).toEqual([404, 404, 404])
     expect(of(synapseOnly).every((r) => r.reward === 0)).toBe(true)
   }, 120_000)
+  it('bitmind mine serves /detect_image on its axon port, with --blacklist.min_stake', async () => {
+    const m = await register('cli-miner')
+    const small = await register('small-validator')
+    await addStake(client, small.coldkey, small.hotkey.address, 1, 5)
+    const child = spawn(process.execPath, [
+      BIN, 'mine', '--netuid', '1', '--subtensor.chain_endpoint', devnet.url,
+      '--wallet.name', 'cli-miner', '--wallet.hotkey', 'default', '--wallet.path', path.join(tmp, 'wallets'),
+      '--axon.port', '0', '--axon.ip', '127.0.0.1', '--neuron.model_path', modelFile, '--blacklist.min_stake', '20',
+    ], {cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe']})
+    let stderr = ''
+    child.stderr.on('data', (d) => (stderr += d))
+    child.stdout.resume()
+    const exited = new Promise<number | null>((r) => child.once('exit', r))
+    cleanup.push(async () => {
+      if (child.exitCode === null) child.kill('SIGKILL')
+    })
+    // the miner announces the port it bound
+    const t0 = Date.now()
+    let port = 0
+    while (port === 0 && Date.now() - t0 < 40_000 && child.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 200))
+      port = (await client.metagraph(1)).axons[m.uid]?.port ?? 0
+    }
+    expect({port: port > 0, stderr: port > 0 ? '' : stderr}).toEqual({port: true, stderr: ''})
+    const target = {ip: '127.0.0.1', port, hotkey: m.hotkey.address}
+    const image = await sharp({create: {width: 64, height: 64, channels: 3, background: {r: 20, g: 20, b: 20}}}).jpeg().toBuffer()
+    const staked = new EpistulaClient({keypair: (await loadHotkey({name: 'validator', hotkey: 'default', path: path.join(tmp, 'wallets')}))})
+    const under = new EpistulaClient({keypair: small.hotkey})
+    try {
+      const ok = await staked.detectImage(target, image, 10)
+      expect(ok.statusCode).toBe(200)
+      expect(ok.prediction![1]).toBeGreaterThan(0.9)
+      const refused = await under.detectImage(target, image, 10)
+      expect(refused.statusCode).toBe(401)
+      expect(refused.statusMessage).toMatch(/below the floor 20/)
+    } finally {
+      staked.close()
+      under.close()
+    }
+    child.kill('SIGTERM')
+    expect(await exited).toBe(0)
+  }, 90_000)
 })
