@@ -38,7 +38,7 @@ export async function startMinerAxon<I>(miner: Miner<I>, opts: MinerAxonOptions)
 
 export interface MinerEpistulaOptions {
   hotkey: KeyringPair
-  /** mount `/detect_image` on this axon's port ... */
+  /** mount `/detect_image` on this axon's port (and count it in its metrics) ... */
   axon?: Axon
   /** ... or serve it on its own port (0 = a free one), bound to `ip` */
   port?: number
@@ -58,6 +58,7 @@ export async function startMinerEpistula<I>(miner: Miner<I>, opts: MinerEpistula
     hotkey: opts.hotkey,
     logger: opts.logger,
     now: opts.now,
+    metrics: opts.axon?.metrics,
     blacklist: (caller) => miner.blacklist(caller),
     priority: (caller) => miner.priority(caller),
   })
@@ -71,7 +72,7 @@ export async function startMinerEpistula<I>(miner: Miner<I>, opts: MinerEpistula
     const p = await miner.predictBase64(body.toString('base64'))
     return {status: 'success', prediction: [1 - p, p]}
   })
-  if (opts.port !== undefined) return endpoint.listen(opts.port, opts.ip)
+  if (opts.port !== undefined && opts.port !== opts.axon?.port) return endpoint.listen(opts.port, opts.ip)
   if (!opts.axon) throw new Error('startMinerEpistula needs an axon to mount on or a port of its own')
   opts.axon.mount('detect_image', (req, res) => endpoint.handle(req, res))
   return endpoint

@@ -5,6 +5,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {silentLogger, type Logger} from '../config/logger.js'
 import type {BlacklistVerdict} from './axon.js'
+import type {AxonMetrics} from './metrics.js'
 import {
   EPISTULA_ALLOWED_DELTA_MS, EpistulaRefusal, ReplayCache, checkAddressAndClock, checkSignature, parseEpistulaHeaders,
 } from './epistula.js'
@@ -29,6 +30,8 @@ export interface EpistulaEndpointOptions {
   perCallerConcurrency?: number
   /** clock in ms (tests replay fixtures at their own time) */
   now?: () => number
+  /** count requests in the axon's metrics (`synapse` label = the route, refusal reasons as the axon's) */
+  metrics?: AxonMetrics
   logger?: Logger
 }
 
@@ -76,7 +79,10 @@ export class EpistulaEndpoint {
   }
 
   async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const started = process.hrtime.bigint()
     const path = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '')
+    const label = this.routes.has(path) ? path : 'unknown'
+    let status = 500
     this.inFlight++
     try {
       if (this.stopping) throw new EpistulaRefusal(503, 'Shutting down', 'shutdown')
@@ -84,15 +90,20 @@ export class EpistulaEndpoint {
       if (!handler) throw new EpistulaRefusal(404, `No Epistula route /${path}; routes: ${this.paths.map((p) => `/${p}`).join(', ')}`, 'unknown_route')
       if (req.method !== 'POST') throw new EpistulaRefusal(405, `Method ${req.method} not allowed; POST /${path}`, 'method')
       const answer = await this.process(req, handler)
+      status = 200
       send(res, 200, answer)
     } catch (err) {
       const e = err instanceof EpistulaRefusal ? err : new EpistulaRefusal(500, `Internal Server Error: ${(err as Error).message}`, 'internal')
+      status = e.status
+      if (e.status !== 500 && e.status !== 404 && e.status !== 405) this.opts.metrics?.verificationFailures.inc({reason: `epistula_${e.reason}`})
       if (e.status >= 500) this.log.warn('epistula request failed', {status: e.status, error: e.message})
       else this.log.debug('epistula request refused', {status: e.status, reason: e.reason, error: e.message})
       if (!req.complete) req.resume()
       send(res, e.status, {detail: e.message})
     } finally {
       this.inFlight--
+      this.opts.metrics?.requests.inc({synapse: label, status: String(status)})
+      this.opts.metrics?.latency.observe({synapse: label}, Number(process.hrtime.bigint() - started) / 1e9)
     }
   }
 

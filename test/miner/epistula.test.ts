@@ -185,6 +185,14 @@ describe('Epistula v2 on a miner, loopback', () => {
     const r = await new EpistulaClient({keypair: mallory}).detectImage(target(), dark)
     expect(r).toMatchObject({statusCode: 401, prediction: undefined})
     expect((await client.detectImage(target(), dark)).statusCode).toBe(200)
+
+    // counted in the axon's metrics under the route's name
+    const requests = await axon.metrics.registry.getSingleMetricAsString('bitmind_axon_requests_total')
+    expect(requests).toMatch(/synapse="detect_image",status="409"} 1\b/)
+    expect(requests).toMatch(/synapse="detect_image",status="401"} 3\b/)
+    const failures = await axon.metrics.registry.getSingleMetricAsString('bitmind_axon_verification_failures_total')
+    expect(failures).toMatch(/reason="epistula_replay"} 1\b/)
+    expect(failures).toMatch(/reason="epistula_bad_signature"} 2\b/)
   })
 
   it('is the validator\'s --neuron.transport epistula: one p(synthetic) per axon, failures as statuses', async () => {
