@@ -240,7 +240,16 @@ describe('Epistula v2 on a miner, loopback', () => {
     expect(epistulaMessage({bodyHash: sha256Hex(body), uuid: FIXTURE.headers['Epistula-Uuid']!, timestamp: Number(FIXTURE.timestamp_header), signedFor: bob.address})).toBe(FIXTURE.message)
     const atFixtureTime = await startMinerEpistula(miner, {hotkey: bob, port: 0, ip: '127.0.0.1', now: () => FIXTURE.now_ms})
     try {
-      let res = await post(FIXTURE.headers, body, atFixtureTime.port)
+      // one flipped bit of the signature, or another uuid under the same signature: refused (and not remembered)
+      const sig = FIXTURE.headers['Epistula-Request-Signature']!
+      const flipped = sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0')
+      let res = await post({...FIXTURE.headers, 'Epistula-Request-Signature': flipped}, body, atFixtureTime.port)
+      expect(res.status).toBe(400)
+      expect(await detail(res)).toBe('Signature Mismatch')
+      res = await post({...FIXTURE.headers, 'Epistula-Uuid': '00000000-0000-4000-8000-000000000000'}, body, atFixtureTime.port)
+      expect(res.status).toBe(400)
+      // as made: accepted, answered in BitMind's shape
+      res = await post(FIXTURE.headers, body, atFixtureTime.port)
       expect(res.status).toBe(200)
       const answer = (await res.json()) as {status: string; prediction: number[]}
       expect(answer.status).toBe('success')
@@ -248,11 +257,6 @@ describe('Epistula v2 on a miner, loopback', () => {
       // replayed: refused
       res = await post(FIXTURE.headers, body, atFixtureTime.port)
       expect(res.status).toBe(409)
-      // one flipped bit of the signature: refused
-      const sig = FIXTURE.headers['Epistula-Request-Signature']!
-      const flipped = sig.slice(0, -1) + (sig.endsWith('0') ? '1' : '0')
-      res = await post({...FIXTURE.headers, 'Epistula-Uuid': 'another', 'Epistula-Request-Signature': flipped}, body, atFixtureTime.port)
-      expect(res.status).toBe(400)
     } finally {
       await atFixtureTime.stop()
     }
