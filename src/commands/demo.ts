@@ -5,6 +5,7 @@ import {loggingFlags} from '../config/flags.js'
 import {runDemo} from '../validator/demo.js'
 import {formatRoundTable} from '../validator/local-subnet.js'
 import {parseRewardMode} from '../validator/rewards.js'
+import type {Transport} from '../validator/transport.js'
 
 export default class Demo extends BitmindCommand {
   static override description = `A full BitMind round on this machine, offline, in about a minute.
@@ -13,7 +14,7 @@ Starts a local devnet, creates throw-away wallets, registers a validator (with s
 shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and
 ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accuracy, score, weight and incentive.`
 
-  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --corpus ~/bitmind-corpus --steps 30']
+  static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --corpus ~/bitmind-corpus --steps 30', '<%= config.bin %> demo --transport epistula']
 
   static override flags = {
     ...loggingFlags,
@@ -22,6 +23,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
     steps: Flags.integer({description: 'validator steps', default: 16, min: 1, max: 500}),
     seed: Flags.integer({description: 'seed for challenges and sampling', default: 1}),
     reward: Flags.string({description: 'the validator\'s reward rule, as bitmind validate --reward', options: ['binary', 'mcc', 'sn34'], default: 'binary'}),
+    transport: Flags.string({description: 'validator → miner transport: synapse (ImageSynapse) or epistula (signed POST /detect_image)', options: ['synapse', 'epistula'], default: 'synapse'}),
   }
 
   async run(): Promise<unknown> {
@@ -35,6 +37,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         steps: flags.steps,
         seed: flags.seed,
         reward: parseRewardMode(flags.reward),
+        transport: flags.transport as Transport,
         logger: flags['logging.debug'] ? logger : logger.child('demo'),
         onStep: (r) => {
           if (json) return
@@ -46,7 +49,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         this.log('')
         this.log(formatRoundTable(result.rows))
         this.log('')
-        this.log(`validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
+        this.log(`transport ${flags.transport}; validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
       }
       return result
     } catch (err) {

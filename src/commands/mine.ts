@@ -10,7 +10,8 @@ export default class Mine extends BitmindCommand {
 The hotkey must be registered on the subnet (see bitmind register). The axon address goes on chain, the
 metagraph is re-synced every epoch for the blacklist (unregistered callers, and callers without a validator
 permit with --blacklist.force_validator_permit) and the priority (caller stake). Replacing the model file
-on disk switches the served model on the next request; a file that does not load keeps the old model.`
+on disk switches the served model on the next request; a file that does not load keeps the old model.
+The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 and later), or --epistula.port.`
 
   static override examples = [
     '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091 --neuron.model_path models/npr.onnx',
@@ -31,6 +32,8 @@ on disk switches the served model on the next request; a file that does not load
     'neuron.max_batch': Flags.integer({description: 'most images per model call', default: 16, min: 1}),
     'blacklist.force_validator_permit': Flags.boolean({description: 'refuse callers without a validator permit', default: false}),
     'blacklist.allow_non_registered': Flags.boolean({description: 'accept callers that are not registered (testing only)', default: false}),
+    'blacklist.min_stake': Flags.integer({description: 'refuse registered callers with less stake than this (BitMind\'s Epistula miners use 20000; 0: off)', default: 0, min: 0}),
+    'epistula.port': Flags.integer({description: 'serve Epistula v2 POST /detect_image on this port (default: on the axon\'s port)', min: 0, max: 65535}),
     'neuron.no_serve': Flags.boolean({description: 'do not (re)announce the axon on chain', default: false}),
   }
 
@@ -61,6 +64,8 @@ on disk switches the served model on the next request; a file that does not load
         batch: {windowMs: flags['neuron.batch_window_ms'], maxBatch: flags['neuron.max_batch']},
         forceValidatorPermit: flags['blacklist.force_validator_permit'],
         allowNonRegistered: flags['blacklist.allow_non_registered'],
+        minStake: flags['blacklist.min_stake'],
+        epistulaPort: flags['epistula.port'],
         serve: !flags['neuron.no_serve'],
         metricsPort: flags['metrics.port'],
         logger,

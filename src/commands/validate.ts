@@ -5,6 +5,7 @@ import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, 
 import {parseLevelChoice} from '../image/index.js'
 import {parseRewardMode} from '../validator/rewards.js'
 import {runValidator} from '../validator/run.js'
+import type {Transport} from '../validator/transport.js'
 
 export default class Validate extends BitmindCommand {
   static override description = `Run a BitMind validator: challenge miners with real and generated images, score them, set weights.
@@ -63,6 +64,7 @@ ahead in the background. Weights go on chain when more than
       options: ['random', '0', '1', '2', '3'],
       default: 'random',
     }),
+    'neuron.transport': Flags.string({description: 'how challenges reach miners: synapse (ImageSynapse, testnet-168) or epistula (signed POST /detect_image, BitMind v3+)', options: ['synapse', 'epistula'], default: 'synapse'}),
     seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
   }
 
@@ -101,6 +103,7 @@ ahead in the background. Weights go on chain when more than
         disableSetWeights: flags['neuron.disable_set_weights'],
         maxSteps: flags['neuron.steps'],
         stepIntervalS: num('neuron.step_interval', flags['neuron.step_interval'], 0),
+        transport: flags['neuron.transport'] as Transport,
         data: {
           real: flags['data.real_dir'] ?? [],
           fake: flags['data.synthetic_dir'] ?? [],

@@ -12,6 +12,8 @@ export interface MinerOptions<I> {
   chain: MinerChain
   forceValidatorPermit: boolean
   allowNonRegistered?: boolean
+  /** stake floor for callers (0/undefined: none) */
+  minStake?: number
   epochLength?: number
   batch?: BatcherOptions
   logger?: Logger
@@ -37,6 +39,7 @@ export class Miner<I> {
     this.policy = new CallerPolicy(() => this.mg, {
       forceValidatorPermit: opts.forceValidatorPermit,
       allowNonRegistered: opts.allowNonRegistered,
+      minStake: opts.minStake,
     })
     this.batcher = new PredictBatcher<I>(async (inputs) => {
       opts.metrics?.batchSize.observe(inputs.length)

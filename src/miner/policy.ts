@@ -7,13 +7,15 @@ export interface BlacklistDecision {
 
 /**
  * Who may query the miner and in what order (DESIGN §4): unregistered callers are refused; with
- * `forceValidatorPermit` so are registered callers without a validator permit. Priority is the caller's stake.
+ * `forceValidatorPermit` so are registered callers without a validator permit, and with `minStake` callers below
+ * that stake. Priority is the caller's stake.
  * Reads whatever metagraph `current()` returns, so an epoch re-sync takes effect on the next request.
  */
 export class CallerPolicy {
   constructor(
     private readonly current: () => MetagraphLike,
-    private readonly opts: {forceValidatorPermit: boolean; allowNonRegistered?: boolean},
+    /** `minStake`: registered callers with less stake are refused too (BitMind's Epistula miners: 20000; default 0, off) */
+    private readonly opts: {forceValidatorPermit: boolean; allowNonRegistered?: boolean; minStake?: number},
   ) {}
 
   private uidOf(hotkey: string): number {
@@ -28,6 +30,10 @@ export class CallerPolicy {
     }
     if (this.opts.forceValidatorPermit && !this.current().validatorPermit[uid]) {
       return {blocked: true, reason: `hotkey ${callerHotkey} (uid ${uid}) has no validator permit`}
+    }
+    const stake = this.current().stake[uid] ?? 0
+    if (this.opts.minStake && stake < this.opts.minStake) {
+      return {blocked: true, reason: `hotkey ${callerHotkey} (uid ${uid}) has stake ${stake}, below the floor ${this.opts.minStake}`}
     }
     return {blocked: false, reason: 'hotkey recognized'}
   }

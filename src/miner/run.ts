@@ -11,7 +11,7 @@ import type {BatcherOptions} from './batcher.js'
 import {MinerMetrics} from './metrics.js'
 import {Miner} from './miner.js'
 import {ModelHolder} from './model-holder.js'
-import {startMinerAxon} from './serve.js'
+import {startMinerAxon, startMinerEpistula} from './serve.js'
 
 export interface RunMinerOptions {
   netuid: number
@@ -26,6 +26,10 @@ export interface RunMinerOptions {
   batch: BatcherOptions
   forceValidatorPermit: boolean
   allowNonRegistered: boolean
+  /** stake floor for callers (0: none) */
+  minStake?: number
+  /** Epistula v2 `/detect_image` on its own port; undefined: on the axon's port */
+  epistulaPort?: number
   serve: boolean
   metricsPort?: number
   logger: Logger
@@ -66,6 +70,7 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
       chain: minerChain(client, opts.netuid),
       forceValidatorPermit: opts.forceValidatorPermit,
       allowNonRegistered: opts.allowNonRegistered,
+      minStake: opts.minStake,
       epochLength: opts.epochLength,
       batch: opts.batch,
       logger: log,
@@ -82,6 +87,9 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
       registry: metrics.registry,
     })
     closers.push(() => axon.stop())
+    const epistula = await startMinerEpistula(miner, {hotkey, axon, port: opts.epistulaPort, ip: opts.axon.ip, logger: log.child('epistula')})
+    closers.push(() => epistula.stop())
+    log.info('epistula v2 serving', {path: '/detect_image', port: epistula.port ?? axon.port})
     let served: {ip: string; port: number} | null = null
     if (opts.serve) {
       const ip = opts.axon.externalIp ?? (opts.axon.ip && opts.axon.ip !== '0.0.0.0' ? opts.axon.ip : localExternalIp())

@@ -64,6 +64,7 @@ export class Axon {
   readonly uuid = randomUUID()
   readonly metrics: AxonMetrics
   private readonly routes = new Map<string, Route>()
+  private readonly mounts = new Map<string, (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>>()
   private readonly nonces = new NonceTracker()
   private readonly scheduler: PriorityScheduler
   private readonly server: http.Server
@@ -104,6 +105,15 @@ export class Axon {
     return this
   }
 
+  /**
+   * Hands `path` to another protocol's handler on the same port (Epistula's `/detect_image`); it answers on its own,
+   * outside the synapse checks, but shares the axon's lifetime.
+   */
+  mount(path: string, handler: (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>): this {
+    this.mounts.set(path.replace(/^\/+/, ''), handler)
+    return this
+  }
+
   async start(): Promise<this> {
     await signingReady()
     await new Promise<void>((resolve, reject) => {
@@ -135,6 +145,12 @@ export class Axon {
     const path = (req.url ?? '/').split('?')[0]!.replace(/^\/+/, '')
     if (req.method === 'GET' && (path === 'healthz' || path === 'health')) {
       res.writeHead(200, {'content-type': 'application/json'}).end(JSON.stringify({status: 'ok', hotkey: this.hotkey}))
+      return
+    }
+    const mounted = this.mounts.get(path)
+    if (mounted) {
+      this.inFlight++
+      await mounted(req, res).finally(() => this.inFlight--)
       return
     }
     this.inFlight++

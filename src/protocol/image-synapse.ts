@@ -16,11 +16,18 @@ export type ImageSynapseFields = z.infer<typeof imageSynapseFields>
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/
 
-/** Rejects anything that is not a decodable JPEG/PNG/WebP within the pixel limit, without decoding pixels. */
 async function validateImage(fields: ImageSynapseFields): Promise<void> {
   if (fields.image.length === 0) throw new Error('image is empty')
   if (!BASE64.test(fields.image)) throw new Error('image is not base64')
-  const bytes = Buffer.from(fields.image, 'base64')
+  await checkChallengeImage(Buffer.from(fields.image, 'base64'))
+}
+
+/**
+ * Rejects anything that is not a decodable JPEG/PNG/WebP within the pixel limit, without decoding pixels: the one
+ * image check of every transport (ImageSynapse's base64 field, Epistula's raw body).
+ */
+export async function checkChallengeImage(bytes: Buffer): Promise<void> {
+  if (bytes.length === 0) throw new Error('image is empty')
   let meta: Awaited<ReturnType<ReturnType<typeof sharp>['metadata']>>
   try {
     meta = await sharp(bytes, {limitInputPixels: MAX_CHALLENGE_PIXELS}).metadata()

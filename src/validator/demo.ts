@@ -13,6 +13,7 @@ import type {ServingModel} from '../miner/model-holder.js'
 import type {ImagePoolLike} from './challenge.js'
 import {runLocalRound, type LocalRoundResult} from './local-subnet.js'
 import type {RewardMode} from './rewards.js'
+import type {Transport} from './transport.js'
 import type {StepReport} from './validator.js'
 
 export interface DemoOptions {
@@ -23,6 +24,8 @@ export interface DemoOptions {
   seed?: number
   /** the validator's reward rule (default binary) */
   reward?: RewardMode
+  /** validator → miner transport (default synapse) */
+  transport?: Transport
   logger?: Logger
   onStep?: (r: StepReport) => void
 }
@@ -87,6 +90,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       tempo: 10,
       timeoutS: 20,
       reward: opts.reward,
+      transport: opts.transport,
       workDir,
       logger: log,
       onStep: opts.onStep,

@@ -10,15 +10,15 @@ import {startDevnet, type Devnet} from '../devnet/index.js'
 import {decodeImage, type RgbImage} from '../image/index.js'
 import {Miner} from '../miner/miner.js'
 import {ModelHolder, type ModelLoader} from '../miner/model-holder.js'
-import {startMinerAxon} from '../miner/serve.js'
-import {Dendrite, type Axon} from '../protocol/index.js'
+import {startMinerAxon, startMinerEpistula} from '../miner/serve.js'
+import type {Axon} from '../protocol/index.js'
 import {connectSubtensor} from '../chain/index.js'
 import {writeHotkey, type WalletRef} from '../wallet/index.js'
 import {loadHotkey} from '../chain/neuron.js'
 import {addStake, validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder, type ChallengeBuilderOptions} from './challenge.js'
-import {dendriteQuery} from './dendrite-query.js'
 import type {RewardMode} from './rewards.js'
+import {openTransport, type Transport} from './transport.js'
 import type {StepReport} from './validator.js'
 import {Validator} from './validator.js'
 
@@ -42,6 +42,8 @@ export interface LocalRoundOptions {
   timeoutS?: number
   /** the validator's reward rule (default binary) */
   reward?: RewardMode
+  /** how the validator reaches the miners (default synapse); the miners serve both on one port */
+  transport?: Transport
   logger?: Logger
   onStep?: (report: StepReport) => void
   /** called once the miners serve, before the validator starts (tests use it to poke the miners) */
@@ -126,7 +128,9 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
         epochLength: tempo,
       })
       const axon = await startMinerAxon(miner, {hotkey: n.hotkey, port: 0, ip: '127.0.0.1'})
+      const epistula = await startMinerEpistula(miner, {hotkey: n.hotkey, axon})
       closers.push(async () => {
+        await epistula.stop(2000)
         await axon.stop(2000)
         await miner.stop()
       })
@@ -142,9 +146,11 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
 
     const rng = createRng(opts.seed ?? 0)
     const challenges = new ChallengeBuilder({...opts.data, rng})
+    const transport = openTransport(opts.transport ?? 'synapse', validator.hotkey)
+    closers.push(async () => transport.close())
     const v = new Validator(
       validatorChain(client, NETUID, validator.hotkey),
-      dendriteQuery(new Dendrite({keypair: validator.hotkey})),
+      transport.query,
       challenges,
       {
         sampleSize: opts.miners.length,

@@ -5,13 +5,12 @@ import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
 import type {LevelChoice} from '../image/index.js'
-import {Dendrite} from '../protocol/index.js'
 import {connectSubtensor} from '../chain/index.js'
 import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
-import {dendriteQuery} from './dendrite-query.js'
+import {openTransport, type Transport} from './transport.js'
 import {serveMetrics} from '../protocol/index.js'
 import {ValidatorMetrics} from './metrics.js'
 import type {RewardMode} from './rewards.js'
@@ -38,6 +37,8 @@ export interface RunValidatorOptions {
   /** reward rule (default binary) */
   reward?: RewardMode
   seed?: number
+  /** how challenges reach miners (default synapse) */
+  transport?: Transport
   metricsPort?: number
   logger: Logger
   signal: AbortSignal
@@ -82,10 +83,11 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
       closers.push(() => server.close())
       log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
     }
-    const dendrite = new Dendrite({keypair: hotkey})
+    const transport = openTransport(opts.transport ?? 'synapse', hotkey)
+    closers.push(async () => transport.close())
     const validator = new Validator(
       validatorChain(client, opts.netuid, hotkey),
-      dendriteQuery(dendrite),
+      transport.query,
       challenges,
       {
         sampleSize: opts.sampleSize,
@@ -100,7 +102,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
       rng,
       {logger: log, metrics},
     )
-    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed, reward: opts.reward ?? 'binary', level: opts.level ?? 'random'})
+    log.info('validator starting', {endpoint, netuid: opts.netuid, uid, hotkey: hotkey.address, fullPath, seed, reward: opts.reward ?? 'binary', level: opts.level ?? 'random', transport: opts.transport ?? 'synapse'})
     data.start()
     if (data.generation) {
       log.info('generating fakes in the background', {models: data.generation.models, ahead: opts.data.generation?.cacheSize ?? 4, cacheDir: opts.data.generation?.cacheDir})

@@ -32,3 +32,14 @@ describe('CallerPolicy', () => {
     expect(p.priority('stranger')).toBe(0)
   })
 })
+
+describe('CallerPolicy stake floor', () => {
+  it('refuses registered callers below minStake, on either transport', () => {
+    const p = new CallerPolicy(() => mg([true, true, false]), {forceValidatorPermit: false, minStake: 100})
+    expect(p.blacklist('val').blocked).toBe(false)
+    expect(p.blacklist('small')).toMatchObject({blocked: true, reason: expect.stringMatching(/stake 12\.5, below the floor 100/)})
+    expect(p.blacklist('stranger')).toMatchObject({blocked: true, reason: expect.stringMatching(/unrecognized/)})
+    const off = new CallerPolicy(() => mg([true, true, false]), {forceValidatorPermit: false, minStake: 0})
+    expect(off.blacklist('small').blocked).toBe(false)
+  })
+})
