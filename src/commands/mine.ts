@@ -63,6 +63,7 @@ on disk switches the served model on the next request; a file that does not load
         allowNonRegistered: flags['blacklist.allow_non_registered'],
         serve: !flags['neuron.no_serve'],
         metricsPort: flags['metrics.port'],
+        metricsHost: flags['metrics.host'],
         logger,
         signal: controller.signal,
       })

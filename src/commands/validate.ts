@@ -108,6 +108,7 @@ ahead in the background. Weights go on chain when more than
         },
         seed: flags.seed,
         metricsPort: flags['metrics.port'],
+        metricsHost: flags['metrics.host'],
         logger,
         signal: controller.signal,
       })

@@ -27,7 +27,10 @@ export interface RunMinerOptions {
   forceValidatorPermit: boolean
   allowNonRegistered: boolean
   serve: boolean
+  /** serve Prometheus metrics on this port (0 = any free port); off when undefined */
   metricsPort?: number
+  /** address the metrics server binds (default 127.0.0.1) */
+  metricsHost?: string
   logger: Logger
   signal: AbortSignal
 }
@@ -95,10 +98,10 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
       served = {ip, port}
     }
     miner.startSync()
-    if (opts.metricsPort) {
-      const server = await serveMetrics(metrics.registry, opts.metricsPort)
+    if (opts.metricsPort !== undefined) {
+      const server = await serveMetrics(metrics.registry, opts.metricsPort, opts.metricsHost)
       closers.push(() => server.close())
-      log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
+      log.info('metrics', {url: server.url})
     }
     log.info('miner running', {netuid: opts.netuid, uid, hotkey: hotkey.address, port: axon.port})
     await new Promise<void>((resolve) => {
