@@ -5,6 +5,7 @@ import {Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag, loggingFlags} from '../config/flags.js'
 import {defaultCacheDir, expandHome} from '../config/paths.js'
+import {Progress} from '../config/progress.js'
 import {downloadDataset, listDatasetParquet, type DatasetDownloadResult} from '../data/download.js'
 import {DEFAULT_HF_ENDPOINT} from '../data/hub.js'
 import {buildOfflineCorpus, type CorpusSummary} from '../data/offline-corpus.js'
@@ -135,11 +136,27 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
     log: (m: string) => void,
   ): Promise<CorpusSummary> {
     let s: CorpusSummary
+    // made at the first crop: fetching and unpacking the packages come first and log on their own
+    let bar: Progress | undefined
     try {
-      s = await buildOfflineCorpus({outDir: expandHome(dir), size: flags.size, perClass: flags['per-class'], seed: flags.seed, backend: flags.backend, log})
+      s = await buildOfflineCorpus({
+        outDir: expandHome(dir),
+        size: flags.size,
+        perClass: flags['per-class'],
+        seed: flags.seed,
+        backend: flags.backend,
+        log,
+        onProgress: (p) => {
+          bar ??= new Progress({label: 'offline corpus', unit: 'crops', total: p.total, everyMs: 10_000})
+          bar.setTotal(p.total)
+          bar.update(p.done, `photo ${p.photo}/${p.photos}`)
+        },
+      })
     } catch (error) {
+      bar?.finish()
       this.fail((error as Error).message)
     }
+    bar?.finish()
     this.log(`offline corpus in ${s.outDir} (${s.size}x${s.size} PNG, ${s.photos} photos, ${s.seconds} s); manifest: ${path.join(s.outDir, 'manifest.jsonl')}`)
     this.log(`split   photos   real   fake`)
     for (const split of ['train', 'val', 'test'] as const)
