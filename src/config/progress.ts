@@ -60,7 +60,7 @@ export interface ProgressOptions extends ProgressFormat {
   label: string
   total?: number
   stream?: NodeJS.WritableStream & {isTTY?: boolean}
-  /** draw a live bar; default: whether the stream is a terminal */
+  /** draw a live bar; default: whether the stream is a terminal (with a width) */
   tty?: boolean
   /** without a terminal: at most one line per this many ms (the last step always prints); default 0, a line per step */
   everyMs?: number
@@ -82,7 +82,10 @@ export class Progress {
 
   constructor(private readonly opts: ProgressOptions) {
     this.stream = opts.stream ?? process.stderr
-    this.tty = opts.tty ?? Boolean((this.stream as {isTTY?: boolean}).isTTY)
+    const term = this.stream as {isTTY?: boolean; columns?: number}
+    // a terminal that reports 0 columns (a pty nobody sized, e.g. `script` without a terminal) gets plain lines:
+    // ora would divide by its width
+    this.tty = opts.tty ?? (Boolean(term.isTTY) && term.columns !== 0)
     this.now = opts.now ?? Date.now
     this.t0 = this.now()
     this.total = opts.total

@@ -6,8 +6,8 @@ import {describe, expect, it} from '@jest/globals'
 import {formatProgressLine, Progress, progressView} from '../../src/config/progress.js'
 
 /** A stream that collects what is written; `isTTY` as asked, with a terminal's cursor methods (ANSI codes) then. */
-function sink(isTTY: boolean): {stream: PassThrough & {isTTY?: boolean; columns?: number}; text: () => string} {
-  const stream = Object.assign(new PassThrough(), {isTTY, columns: 200})
+function sink(isTTY: boolean, columns = 200): {stream: PassThrough & {isTTY?: boolean; columns?: number}; text: () => string} {
+  const stream = Object.assign(new PassThrough(), {isTTY, columns})
   if (isTTY) {
     Object.assign(stream, {
       cursorTo: (x: number, y?: number) => readline.cursorTo(stream, x, y),
@@ -88,5 +88,15 @@ describe('progress reporter', () => {
     expect(out).toContain('corpus [....................]   0% 0/4 crops') // drawn from the start
     expect(out).toContain('corpus [####################] 100% 4/4 crops')
     expect(out.trimEnd().split('\n').at(-1)).toMatch(/✔ corpus \[#+\] 100% 4\/4 crops/)
+  })
+
+  it('on a terminal without a width, falls back to plain lines', () => {
+    const {stream, text} = sink(true, 0)
+    const p = new Progress({label: 'corpus', total: 2, unit: 'crops', stream})
+    expect(p.tty).toBe(false)
+    p.update(1)
+    p.update(2)
+    p.finish()
+    expect(text().trimEnd().split('\n')).toHaveLength(2)
   })
 })
