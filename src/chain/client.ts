@@ -9,6 +9,8 @@ import {blake2AsHex, decodeAddress} from '@polkadot/util-crypto'
 import writeFileAtomic from 'write-file-atomic'
 import {z} from 'zod'
 
+import {createLogger, type Logger} from '../config/logger.js'
+import {SUBTENSOR_SIGNED_EXTENSIONS, unknownSignedExtensions} from './extensions.js'
 import {ChainCallError, describeDispatchError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
@@ -90,6 +92,8 @@ export interface ConnectOptions {
   blockTimeS?: number
   /** folder for commit-reveal salts kept until the reveal (default ~/.bittensor/bitmind/commits) */
   commitDir?: string
+  /** where the unknown-transaction-extension warning goes (default: stderr) */
+  logger?: Logger
 }
 
 const beaconConfigSchema = z.object({
@@ -584,10 +588,24 @@ export async function connectSubtensor(endpoint: string, opts: ConnectOptions = 
   const timeoutMs = opts.timeoutMs ?? 30_000
   const provider = new WsProvider(endpoint, 2500)
   try {
-    const api = await withTimeout(ApiPromise.create({provider, noInitWarn: true}), timeoutMs, `no Subtensor metadata from ${endpoint}`)
+    // noInitWarn: polkadot's init warnings are mostly about Subtensor's custom RPCs; the one that matters (unknown
+    // transaction extensions, i.e. a signing payload that may not match) is checked below in our own words
+    const api = await withTimeout(
+      ApiPromise.create({provider, noInitWarn: true, signedExtensions: SUBTENSOR_SIGNED_EXTENSIONS}),
+      timeoutMs,
+      `no Subtensor metadata from ${endpoint}`,
+    )
     if (!api.tx.subtensorModule) {
       await api.disconnect()
       throw new Error(`${endpoint} is not a Subtensor chain (no SubtensorModule)`)
+    }
+    const unknown = unknownSignedExtensions(api.registry.signedExtensions)
+    if (unknown.length) {
+      const log = opts.logger ?? createLogger({scope: 'chain'})
+      log.warn(
+        `${endpoint} runs a runtime with transaction extensions bitmind does not know (${unknown.join(', ')}); they are ` +
+          'signed as empty, so its transactions may be rejected: update bitmind (src/chain/extensions.ts)',
+      )
     }
     return new SubtensorClient(api, endpoint, opts)
   } catch (err) {

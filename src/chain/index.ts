@@ -1,5 +1,6 @@
 export * from './client.js'
 export * from './errors.js'
+export * from './extensions.js'
 export * from './ip.js'
 export * from './pow.js'
 export * from './pow-solver.js'

@@ -5,10 +5,11 @@ import {Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag, loggingFlags} from '../config/flags.js'
 import {defaultCacheDir, expandHome} from '../config/paths.js'
+import {Progress} from '../config/progress.js'
 import {downloadDataset, listDatasetParquet, type DatasetDownloadResult} from '../data/download.js'
 import {DEFAULT_HF_ENDPOINT} from '../data/hub.js'
 import {buildOfflineCorpus, type CorpusSummary} from '../data/offline-corpus.js'
-import {formatBytes, parseByteSize, ProgressPrinter} from '../data/progress.js'
+import {formatBytes, parseByteSize} from '../data/progress.js'
 import {loadRegistry, selectDatasets} from '../data/registry.js'
 
 export default class DownloadData extends BitmindCommand {
@@ -79,7 +80,6 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
       return {datasets: listing}
     }
 
-    const printer = new ProgressPrinter(process.stderr)
     const results: DatasetDownloadResult[] = []
     for (const [di, spec] of specs.entries()) {
       let planned: number | undefined
@@ -87,6 +87,12 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
       let fileLabel = ''
       let fileTotal: number | undefined
       const label = `[${di + 1}/${specs.length} ${spec.id}]`
+      // one bar per dataset over the bytes planned (sizes from the listing); the note is the file being fetched
+      let bar: Progress | undefined
+      const show = (allDone: number, fileDone: number, fileSize?: number) => {
+        bar ??= new Progress({label, total: planned, count: formatBytes, everyMs: 5000})
+        bar.update(allDone, `${fileLabel} ${formatBytes(fileDone)}${fileSize === undefined ? '' : `/${formatBytes(fileSize)}`}`)
+      }
       try {
         const r = await downloadDataset(spec, {
           ...hub,
@@ -105,13 +111,13 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
             fileLabel = `file ${i + 1}/${n} ${f.path}`
             fileTotal = f.size
           },
-          onProgress: (p) => printer.update({label, file: fileLabel, fileDone: p.done, fileTotal: p.total ?? fileTotal, allDone: doneBefore + p.done, allTotal: planned}),
+          onProgress: (p) => show(doneBefore + p.done, p.done, p.total ?? fileTotal),
           onFileDone: (_i, _n, res) => {
             doneBefore += res.bytes
-            printer.update({label, file: fileLabel, fileDone: res.bytes, fileTotal: res.bytes, allDone: doneBefore, allTotal: planned}, true)
+            show(doneBefore, res.bytes, res.bytes)
           },
         })
-        printer.done()
+        bar?.finish()
         results.push(r)
         this.log(
           `${spec.id}: ${r.files.length} files, ${r.rows} rows, ${formatBytes(r.bytes)} in ${r.dir}` +
@@ -119,7 +125,7 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
             (r.skipped > 0 ? `; ${r.skipped} more files left out by --max-rows/--max-bytes` : ''),
         )
       } catch (error) {
-        printer.done()
+        bar?.finish()
         this.fail(`${spec.id}: ${(error as Error).message}`)
       }
     }
@@ -135,11 +141,27 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
     log: (m: string) => void,
   ): Promise<CorpusSummary> {
     let s: CorpusSummary
+    // made at the first crop: fetching and unpacking the packages come first and log on their own
+    let bar: Progress | undefined
     try {
-      s = await buildOfflineCorpus({outDir: expandHome(dir), size: flags.size, perClass: flags['per-class'], seed: flags.seed, backend: flags.backend, log})
+      s = await buildOfflineCorpus({
+        outDir: expandHome(dir),
+        size: flags.size,
+        perClass: flags['per-class'],
+        seed: flags.seed,
+        backend: flags.backend,
+        log,
+        onProgress: (p) => {
+          bar ??= new Progress({label: 'offline corpus', unit: 'crops', total: p.total, everyMs: 10_000})
+          bar.setTotal(p.total)
+          bar.update(p.done, `photo ${p.photo}/${p.photos}`)
+        },
+      })
     } catch (error) {
+      bar?.finish()
       this.fail((error as Error).message)
     }
+    bar?.finish()
     this.log(`offline corpus in ${s.outDir} (${s.size}x${s.size} PNG, ${s.photos} photos, ${s.seconds} s); manifest: ${path.join(s.outDir, 'manifest.jsonl')}`)
     this.log(`split   photos   real   fake`)
     for (const split of ['train', 'val', 'test'] as const)

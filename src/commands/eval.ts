@@ -3,6 +3,7 @@ import {Args, Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag} from '../config/flags.js'
 import {parseLevelChoice} from '../image/index.js'
+import {Progress} from '../config/progress.js'
 import {formatEvalTable} from '../training/evaluate.js'
 import {runEval} from '../training/run-eval.js'
 
@@ -41,6 +42,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
     const data = argv as string[]
     if (flags.level !== undefined && !flags.challenge) this.fail('--level sets the augmentation of --challenge images: add --challenge')
     let result
+    let bar: Progress | undefined
     try {
       result = await runEval({
         model: flags.model,
@@ -51,13 +53,19 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
         report: flags.report,
         maxPerClass: flags['max-per-class'],
         challenge: flags.challenge ? {size: flags['challenge-size'], quality: flags['challenge-quality'], seed: flags.seed, level: flags.level === undefined ? 1 : parseLevelChoice(flags.level)} : undefined,
-        onProgress: this.jsonEnabled() ? undefined : (done, total) => process.stderr.write(`\rscored ${done}/${total}`),
+        onProgress: this.jsonEnabled()
+          ? undefined
+          : (done, total) => {
+              bar ??= new Progress({label: 'scored', total, unit: 'images', everyMs: 5000})
+              bar.update(done)
+            },
       })
     } catch (error) {
+      bar?.finish()
       this.fail((error as Error).message)
     }
+    bar?.finish()
     if (!this.jsonEnabled()) {
-      process.stderr.write('\n')
       this.log(`model ${result.model}`)
       this.log(formatEvalTable(result))
       if (result.report) this.log(`\nreport: ${result.report.html} (ROC curve: ${result.report.rocPng})`)

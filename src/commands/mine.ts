@@ -68,6 +68,7 @@ The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 an
         epistulaPort: flags['epistula.port'],
         serve: !flags['neuron.no_serve'],
         metricsPort: flags['metrics.port'],
+        metricsHost: flags['metrics.host'],
         logger,
         signal: controller.signal,
       })

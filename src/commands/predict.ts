@@ -6,6 +6,7 @@ import {Args, Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag, loggingFlags} from '../config/flags.js'
 import {DEFAULT_MODEL_PATH, DEFAULT_MODEL_TFJS_DIR} from '../config/paths.js'
+import {Progress} from '../config/progress.js'
 import {collectImageFiles, loadDetector, ModelNotFoundError, predictFiles, type FileResult} from '../detector/index.js'
 
 function defaultModel(): string | undefined {
@@ -62,15 +63,15 @@ export default class Predict extends BitmindCommand {
 
     const showBar = files.length > flags['batch-size'] && process.stderr.isTTY
     let results: FileResult[]
+    // a bar on a terminal only: piped output stays one line per image
+    const bar = showBar ? new Progress({label: 'predict', total: files.length, unit: 'images'}) : undefined
     try {
       results = await predictFiles(files, detector, {
         batchSize: flags['batch-size'],
-        onProgress: showBar ? (done, total) => {
-          const w = 30, f = Math.round((done / total) * w)
-          process.stderr.write(`\r[${'#'.repeat(f)}${'.'.repeat(w - f)}] ${done}/${total}${done === total ? '\n' : ''}`)
-        } : undefined,
+        onProgress: bar ? (done) => bar.update(done) : undefined,
       })
     } finally {
+      bar?.finish()
       await detector.dispose()
     }
     results = [...missing.map((file) => ({file, error: `${file}: file not found`})), ...results]

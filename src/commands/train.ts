@@ -3,9 +3,9 @@ import {Flags} from '@oclif/core'
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag} from '../config/flags.js'
 import {parseLevelChoice} from '../image/index.js'
-import {createProgressPrinter, formatDuration} from '../training/progress.js'
+import {formatDuration, Progress} from '../config/progress.js'
 import {runTrain} from '../training/run.js'
-import {DEFAULT_TRAIN_CONFIG} from '../training/trainer.js'
+import {DEFAULT_TRAIN_CONFIG, type ProgressEvent} from '../training/trainer.js'
 
 const d = DEFAULT_TRAIN_CONFIG
 
@@ -71,7 +71,16 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
       controller.abort()
     }
     process.on('SIGINT', onSigint)
-    const bar = createProgressPrinter(process.stderr)
+    // one bar per epoch over its batches; without a terminal a line every 30 s and at the epoch's end
+    let bar: Progress | undefined
+    const onProgress = (e: ProgressEvent) => {
+      bar ??= new Progress({label: `epoch ${e.epoch}/${e.epochs}`, total: e.batches, unit: 'batches', everyMs: 30_000})
+      bar.update(e.batch, `loss ${e.loss.toFixed(4)}, ${e.imagesPerSec.toFixed(1)} img/s`)
+    }
+    const endEpoch = () => {
+      bar?.finish()
+      bar = undefined
+    }
     const log = this.makeLogger()
     try {
       const r = await runTrain({
@@ -107,11 +116,11 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
           microBatch: flags['micro-batch'],
         },
         signal: controller.signal,
-        onProgress: this.jsonEnabled() ? undefined : (e) => bar.update(e),
-        onEpoch: () => bar.done(),
+        onProgress: this.jsonEnabled() ? undefined : onProgress,
+        onEpoch: endEpoch,
         log: (m) => log.info(m),
       })
-      bar.done()
+      endEpoch()
       if (!this.jsonEnabled()) {
         const best = r.bestEpoch > 0 ? `best epoch ${r.bestEpoch} (val accuracy ${(100 * r.bestValAccuracy).toFixed(2)} %)` : 'no epoch finished'
         this.log(`${r.status} after ${r.epochsRun} epochs in ${formatDuration(r.seconds)}: ${best}`)
@@ -122,6 +131,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     } catch (error) {
       this.fail((error as Error).message)
     } finally {
+      endEpoch()
       process.off('SIGINT', onSigint)
     }
   }

@@ -126,6 +126,7 @@ ahead in the background. Weights go on chain when more than
         reward: parseRewardMode(flags.reward),
         seed: flags.seed,
         metricsPort: flags['metrics.port'],
+        metricsHost: flags['metrics.host'],
         logger,
         signal: controller.signal,
       })

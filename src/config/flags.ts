@@ -55,5 +55,9 @@ export const neuronRootFlag = {
 }
 
 export const metricsFlags = {
-  'metrics.port': Flags.integer({description: 'serve Prometheus metrics on this port (off when omitted)', min: 1, max: 65535}),
+  'metrics.port': Flags.integer({description: 'serve Prometheus metrics on this port (off when omitted; 0 = any free port)', min: 0, max: 65535}),
+  'metrics.host': Flags.string({
+    description: 'address the metrics server listens on (0.0.0.0 exposes it to every network the machine is on)',
+    default: '127.0.0.1',
+  }),
 }

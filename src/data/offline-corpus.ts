@@ -43,7 +43,17 @@ export interface CorpusOptions {
   fraction?: {val: number; test: number}
   backend?: string
   log?: (msg: string) => void
+  /** after each crop: crops made of the planned total (both classes), and the photo being cut */
+  onProgress?: (p: CorpusProgress) => void
   catalog?: readonly PhotoPackage[]
+}
+
+export interface CorpusProgress {
+  done: number
+  /** crops planned: every photo's quota, both classes (at least `perClass` each: small photos keep a minimum) */
+  total: number
+  photo: number
+  photos: number
 }
 
 export interface CorpusSummary {
@@ -244,8 +254,9 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
       return generators[deck.pop()!]!
     }
     let done = 0
-    const total = perClass * 2
-    let lastLog = Date.now()
+    // what the loop below makes: 2 crops per quota unit (the quotas keep a minimum per photo, so they can add up
+    // to more than perClass when there are many photos)
+    const total = 2 * q.reduce((a, b) => a + b, 0)
 
     for (const [pi, photo] of photos.entries()) {
       const split = splitOf.get(photo)!
@@ -293,11 +304,7 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
         lines.push(JSON.stringify(entry))
         counts[split][cls]++
         done++
-        if (Date.now() - lastLog > 10_000) {
-          lastLog = Date.now()
-          const el = (Date.now() - t0) / 1000
-          log(`${done}/${total} crops (${pi + 1}/${photos.length} photos), ${el.toFixed(0)} s, ETA ${((el / done) * (total - done)).toFixed(0)} s`)
-        }
+        opts.onProgress?.({done, total, photo: pi + 1, photos: photos.length})
       }
       pkgCounts[photo.package] = (pkgCounts[photo.package] ?? 0) + 1
       await appendFile(manifestPath, lines.join('\n') + '\n')

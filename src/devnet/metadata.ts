@@ -2,6 +2,8 @@ import fs from 'node:fs'
 import path from 'node:path'
 
 import {Metadata, TypeRegistry} from '@polkadot/types'
+import {findUnknownExtensions} from '@polkadot/types/extrinsic/signedExtensions'
+import type {ExtDef} from '@polkadot/types/extrinsic/signedExtensions/types'
 import {expandMetadata} from '@polkadot/types/metadata/decorate'
 import type {DecoratedMeta} from '@polkadot/types/metadata/decorate/types'
 import {compactStripLength, hexToU8a, u8aToHex} from '@polkadot/util'
@@ -65,7 +67,9 @@ export function loadRuntimeMeta(): RuntimeMeta {
   // Option<OpaqueMetadata>: 0x01 ‖ compact length ‖ metadata bytes
   const [, inner] = compactStripLength(hexToU8a(v15OptionHex).subarray(1))
   const metadata = new Metadata(registry, inner)
-  registry.setMetadata(metadata)
+  // the extensions are read from the metadata's types, so they are declared once the registry has them
+  registry.setMetadata(metadata, undefined, undefined, true)
+  registry.setSignedExtensions(registry.signedExtensions, runtimeExtensions(registry, metadata))
   const decorated = expandMetadata(registry, metadata)
   const apis: [string, number][] = metadata.asV15.apis.map((api) => {
     const name = api.name.toString()
@@ -88,6 +92,29 @@ export function loadRuntimeMeta(): RuntimeMeta {
       stateVersion: 1,
     },
   }
+}
+
+/**
+ * The runtime's transaction extensions that `@polkadot/types` does not know (Subtensor's own), declared from the
+ * metadata itself: each one's explicit type goes into the extrinsic and its implicit (`additionalSigned`) type into
+ * the signed payload, as the runtime encodes them; a type without bytes (an empty struct, `()`) adds no field.
+ */
+export function runtimeExtensions(registry: TypeRegistry, metadata: Metadata): ExtDef {
+  const list = metadata.asV15.extrinsic.signedExtensions
+  const unknown = new Set(findUnknownExtensions(list.map((e) => e.identifier.toString())))
+  const fields = (id: number, name: string): Record<string, string> => {
+    const def = registry.lookup.getSiType(id).def
+    const empty = (def.isComposite && def.asComposite.fields.length === 0) || (def.isTuple && def.asTuple.length === 0)
+    return empty ? {} : {[name]: lookupType(registry, id)}
+  }
+  const out: ExtDef = {}
+  for (const e of list) {
+    const name = e.identifier.toString()
+    if (!unknown.has(name)) continue
+    const field = name.charAt(0).toLowerCase() + name.slice(1)
+    out[name] = {extrinsic: fields(e.type.toNumber(), field), payload: fields(e.additionalSigned.toNumber(), `${field}Implicit`)}
+  }
+  return out
 }
 
 /**

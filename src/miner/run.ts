@@ -31,7 +31,10 @@ export interface RunMinerOptions {
   /** Epistula v2 `/detect_image` on its own port; undefined: on the axon's port */
   epistulaPort?: number
   serve: boolean
+  /** serve Prometheus metrics on this port (0 = any free port); off when undefined */
   metricsPort?: number
+  /** address the metrics server binds (default 127.0.0.1) */
+  metricsHost?: string
   logger: Logger
   signal: AbortSignal
 }
@@ -103,10 +106,10 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
       served = {ip, port}
     }
     miner.startSync()
-    if (opts.metricsPort) {
-      const server = await serveMetrics(metrics.registry, opts.metricsPort)
+    if (opts.metricsPort !== undefined) {
+      const server = await serveMetrics(metrics.registry, opts.metricsPort, opts.metricsHost)
       closers.push(() => server.close())
-      log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
+      log.info('metrics', {url: server.url})
     }
     log.info('miner running', {netuid: opts.netuid, uid, hotkey: hotkey.address, port: axon.port})
     await new Promise<void>((resolve) => {

@@ -34,11 +34,18 @@ export class AxonMetrics {
 
 export interface MetricsServer {
   port: number
+  /** the address it is bound to */
+  host: string
+  /** `http://host:port/metrics` */
+  url: string
   close(): Promise<void>
 }
 
-/** Serves `GET /metrics` of a registry on all interfaces unless another host is given (`--metrics.port`). */
-export async function serveMetrics(registry: Registry, port: number, host = '0.0.0.0'): Promise<MetricsServer> {
+/**
+ * Serves `GET /metrics` of a registry (`--metrics.port`, `--metrics.host`). Loopback only unless told otherwise:
+ * exposing the metrics to a network is the operator's choice.
+ */
+export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<MetricsServer> {
   const server = http.createServer((req, res) => {
     if (req.method !== 'GET' || req.url !== '/metrics') {
       res.writeHead(404).end()
@@ -53,8 +60,12 @@ export async function serveMetrics(registry: Registry, port: number, host = '0.0
     server.once('error', reject)
     server.listen(port, host, resolve)
   })
+  const addr = server.address() as AddressInfo
+  const urlHost = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
   return {
-    port: (server.address() as AddressInfo).port,
+    port: addr.port,
+    host: addr.address,
+    url: `http://${urlHost}:${addr.port}/metrics`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   }
 }

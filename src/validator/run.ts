@@ -39,7 +39,10 @@ export interface RunValidatorOptions {
   seed?: number
   /** how challenges reach miners (default synapse) */
   transport?: Transport
+  /** serve Prometheus metrics on this port (0 = any free port); off when undefined */
   metricsPort?: number
+  /** address the metrics server binds (default 127.0.0.1) */
+  metricsHost?: string
   logger: Logger
   signal: AbortSignal
 }
@@ -78,10 +81,10 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
     const rng = createRng(seed)
     const challenges = new ChallengeBuilder({realPools: data.realPools, fakePools: data.fakePools, fakeSources: data.fakeSources, rng, level: opts.level ?? 'random'})
     const metrics = new ValidatorMetrics()
-    if (opts.metricsPort) {
-      const server = await serveMetrics(metrics.registry, opts.metricsPort)
+    if (opts.metricsPort !== undefined) {
+      const server = await serveMetrics(metrics.registry, opts.metricsPort, opts.metricsHost)
       closers.push(() => server.close())
-      log.info('metrics', {url: `http://0.0.0.0:${server.port}/metrics`})
+      log.info('metrics', {url: server.url})
     }
     const transport = openTransport(opts.transport ?? 'synapse', hotkey)
     closers.push(async () => transport.close())

@@ -32,12 +32,15 @@ describe('bitmind register / metagraph', () => {
     const base = ['--netuid', '1', '--subtensor.chain_endpoint', devnet.url, '--wallet.path', tmp, '--wallet.name', 'op']
     const reg = await runCli(['register', ...base, '--yes', '--json'])
     expect(reg.code).toBe(0)
+    expect(reg.stderr).not.toMatch(/REGISTRY:|transaction extensions/)
     expect(JSON.parse(reg.stdout)).toMatchObject({uid: 0, hotkey, alreadyRegistered: false, method: 'burn', burn: 2})
     const again = await runCli(['register', ...base, '--yes'])
     expect(again.code).toBe(0)
     expect(again.stdout).toContain(`already registered on netuid 1 as uid 0`)
     const mg = await runCli(['metagraph', '--netuid', '1', '--subtensor.chain_endpoint', devnet.url, '--json'])
     expect(mg.code).toBe(0)
+    // Subtensor's transaction extensions are declared to @polkadot/api: no REGISTRY warning, none of our own
+    expect(mg.stderr).not.toMatch(/REGISTRY:|transaction extensions/)
     const j = JSON.parse(mg.stdout) as {hotkeys: string[]; coldkeys: string[]; n: number}
     expect(j).toMatchObject({n: 1, hotkeys: [hotkey], coldkeys: [coldkey]})
   }, 90_000)

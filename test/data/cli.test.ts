@@ -36,6 +36,11 @@ describe('bitmind download-data (built binary)', () => {
     expect(out.datasets[0]!.files[0]!.verified).toBe('sha256')
     expect(existsSync(path.join(cache, 'datasets', 'test', 'ds', 'data', 'train-00000-of-00001.parquet'))).toBe(true)
     expect(hub.log.some((l) => l.auth === 'Bearer hf_cli')).toBe(true)
+    // not a terminal: plain progress lines, the last one complete, no count past its total
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('[1/1 test/ds]'))
+    expect(lines.length).toBeGreaterThan(0)
+    expect(r.stderr).not.toMatch(/\r|\u001b/)
+    expect(lines.at(-1)).toMatch(/\] 100% (\S+ \S+)\/\1, /)
   })
 
   it('fails with one clear line for a dataset the hub does not have', async () => {

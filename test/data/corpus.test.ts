@@ -105,4 +105,32 @@ describe('offline corpus', () => {
     // a rebuild replaces the corpus; a folder that is not a corpus is refused
     await expect(buildOfflineCorpus({outDir: path.join(dir, 'pkgs'), packagesRoot: path.join(dir, 'pkgs'), catalog: [{package: 'pkg-a', files: ['usr/share/a1.jpg']}]})).rejects.toThrow(/refusing/)
   })
+  it('reports progress against the crops it really makes: the count never passes the total', async () => {
+    // 10 per class over 4 photos: the per-photo minimum can make more crops than 2 × perClass
+    const out = path.join(dir, 'corpus-progress')
+    const events: {done: number; total: number; photo: number; photos: number}[] = []
+    await buildOfflineCorpus({
+      outDir: out,
+      size: 48,
+      perClass: 10,
+      seed: 2,
+      packagesRoot: path.join(dir, 'pkgs'),
+      catalog: [
+        {package: 'pkg-a', files: ['usr/share/a1.jpg', 'usr/share/a2.png']},
+        {package: 'pkg-b', files: ['usr/share/b1.png', 'usr/share/b2.jpg']},
+      ],
+      generators: [{pkg: 'slim', scale: 2}],
+      fraction: {val: 0.25, test: 0.25},
+      backend: 'wasm',
+      onProgress: (p) => events.push(p),
+    })
+    const made = (await readFile(path.join(out, 'manifest.jsonl'), 'utf8')).trim().split('\n').length
+    expect(events.map((e) => e.done)).toEqual(Array.from({length: made}, (_, i) => i + 1))
+    expect(new Set(events.map((e) => e.total))).toEqual(new Set([made]))
+    for (const e of events) {
+      expect(e.done).toBeLessThanOrEqual(e.total)
+      expect(e.photo).toBeLessThanOrEqual(e.photos)
+    }
+    expect(events.at(-1)).toMatchObject({done: made, total: made, photo: 4, photos: 4})
+  })
 })

@@ -34,6 +34,7 @@ describe('bitmind devnet (built binary)', () => {
       })
       expect(out).toMatch(/\/\/Alice\s+5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY/)
       expect(out).toContain('--subtensor.chain_endpoint')
+      expect(out).not.toContain('REGISTRY:') // the runtime's transaction extensions are declared (src/devnet/metadata.ts)
       const api = await connect(url)
       const head = (await api.rpc.chain.getHeader()).number.toNumber()
       await new Promise((r) => setTimeout(r, 500))

@@ -2,8 +2,11 @@ import {ApiPromise, WsProvider} from '@polkadot/api'
 import type {SubmittableExtrinsic} from '@polkadot/api/types'
 import type {KeyringPair} from '@polkadot/keyring/types'
 
+import {SUBTENSOR_SIGNED_EXTENSIONS} from '../../src/chain/extensions.js'
+
+/** A client declaring Subtensor's transaction extensions as the chain client does; init warnings stay on. */
 export async function connect(url: string): Promise<ApiPromise> {
-  return ApiPromise.create({provider: new WsProvider(url), noInitWarn: true})
+  return ApiPromise.create({provider: new WsProvider(url), signedExtensions: SUBTENSOR_SIGNED_EXTENSIONS})
 }
 
 export interface SendResult {

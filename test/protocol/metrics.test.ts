@@ -43,4 +43,20 @@ describe('axon metrics on --metrics.port', () => {
       await axon.stop()
     }
   })
+
+  it('listens on loopback unless another host is given, and names the address it is bound to', async () => {
+    const registry = new Registry()
+    const local = await serveMetrics(registry, 0)
+    const all = await serveMetrics(registry, 0, '0.0.0.0')
+    try {
+      expect(local.host).toBe('127.0.0.1')
+      expect(local.url).toBe(`http://127.0.0.1:${local.port}/metrics`)
+      expect((await fetch(local.url)).status).toBe(200)
+      expect(all.host).toBe('0.0.0.0')
+      expect(all.url).toBe(`http://0.0.0.0:${all.port}/metrics`)
+    } finally {
+      await local.close()
+      await all.close()
+    }
+  })
 })

@@ -72,6 +72,11 @@ describe('bitmind train / eval (built binary)', () => {
     expect(await scores('--challenge', '--challenge-size', '32', '--seed', '1')).toEqual(a)
     expect(await scores('--challenge', '--challenge-size', '32', '--seed', '2')).not.toEqual(a)
     expect(await scores()).not.toEqual(a)
+    // without --json: progress on stderr, plain lines (not a terminal), the last one complete
+    const plain = await runCli(['eval', '--model', model, path.join(root, 'corpus'), '--split', 'val'])
+    expect(plain.code).toBe(0)
+    expect(plain.stderr).not.toMatch(/\r|\u001b/)
+    expect(plain.stderr.split('\n').filter((l) => l.startsWith('scored ')).at(-1)).toMatch(/\] 100% 12\/12 images, /)
   })
 
   it('eval --challenge --level N scores the validator level-N challenges: level 1 is the default, others differ', async () => {
