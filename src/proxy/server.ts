@@ -96,6 +96,8 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
     forceCloseConnections: true,
   })
 
+  // only multipart and JSON carry an image; anything else is a 415
+  app.removeContentTypeParser('text/plain')
   app.setErrorHandler((err: FastifyError | HttpError, req, reply) => {
     const {status, message} = err instanceof HttpError ? {status: err.statusCode, message: err.message} : describeError(err)
     if (status >= 500 && !(err instanceof HttpError)) log.error('proxy request failed', {route: req.url, error: err.message})
