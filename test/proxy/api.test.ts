@@ -42,7 +42,6 @@ afterAll(async () => {
   await guarded?.close()
   await subnet?.stop()
   await fs.rm(tmp, {recursive: true, force: true})
-  for (const h of (process as any)._getActiveHandles()) console.log('HANDLE ' + (h.constructor?.name) + ' ' + (h.localPort ?? '') + ' ' + (h.remotePort ?? '') + '\n')
 }, 30_000)
 
 async function call(server: ProxyServer, route: string, init: RequestInit = {}) {
