@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
-import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, proxyFlags, subtensorFlags, walletFlags} from '../config/flags.js'
+import {proxyOnChain} from '../proxy/run.js'
 import {runValidator} from '../validator/run.js'
 
 export default class Validate extends BitmindCommand {
@@ -51,6 +52,8 @@ ahead in the background. Weights go on chain when more than
     'generation.cache_dir': Flags.string({description: 'keep generated images on disk in this folder, ready across restarts (default: made ahead in memory)'}),
     'generation.cache_size': Flags.integer({description: 'generated images made ahead in the background (on disk with --generation.cache_dir)', default: 4, min: 0}),
     seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
+    'proxy.port': Flags.integer({description: 'also serve the proxy API and web page on this port (BitMind: 10913; off when omitted; see bitmind proxy)', min: 0, max: 65535}),
+    ...proxyFlags,
   }
 
   async run(): Promise<unknown> {
@@ -110,6 +113,19 @@ ahead in the background. Weights go on chain when more than
         metricsPort: flags['metrics.port'],
         logger,
         signal: controller.signal,
+        onChainReady: flags['proxy.port'] === undefined ? undefined : async ({client, hotkey, netuid}) => {
+          const proxy = await proxyOnChain(client, netuid, hotkey, {
+            port: flags['proxy.port'],
+            host: flags['proxy.host'],
+            miners: flags['proxy.miners'],
+            timeoutS: num('proxy.timeout_s', flags['proxy.timeout_s'], 0.001, 120),
+            rateLimit: flags['proxy.rate_limit'],
+            keysFile: flags['proxy.keys_file'],
+            version: this.config.version,
+          }, logger.child('proxy'))
+          logger.info('proxy serving', {url: proxy.url})
+          return () => proxy.close()
+        },
       })
     } catch (err) {
       this.fail((err as Error).message)

@@ -5,10 +5,9 @@ import path from 'node:path'
 import writeFileAtomic from 'write-file-atomic'
 import {z} from 'zod'
 
-import {expandHome} from '../config/paths.js'
+import {DEFAULT_PROXY_KEYS_FILE, expandHome} from '../config/paths.js'
 
-/** Default keys file of `bitmind proxy` and `bitmind proxy keys`. */
-export const DEFAULT_KEYS_FILE = '~/.bitmind/proxy/keys.json'
+export {DEFAULT_PROXY_KEYS_FILE}
 
 const keyEntry = z.object({
   id: z.string().regex(/^[0-9a-f]{8}$/),
