@@ -5,7 +5,7 @@ const $ = (id) => document.getElementById(id)
 const els = {
   drop: $('drop'), file: $('file'), pick: $('pick'), preview: $('preview'), hint: $('drop-hint'),
   keyRow: $('key-row'), key: $('key'), status: $('status'), error: $('error'),
-  result: $('result'), gaugeFill: $('gauge-fill'), gaugeText: $('gauge-text'), verdict: $('verdict'), summary: $('summary'), miners: $('miners'),
+  result: $('result'), gaugeWrap: $('gauge-wrap'), gaugeFill: $('gauge-fill'), gaugeText: $('gauge-text'), verdict: $('verdict'), summary: $('summary'), miners: $('miners'),
 }
 const KEY_STORE = 'bitmind-proxy-key'
 let previewUrl
@@ -56,6 +56,7 @@ function renderResult(r) {
   els.gaugeFill.setAttribute('stroke-dasharray', `${(r.probability * 100).toFixed(1)} 100`)
   els.gaugeText.textContent = `${pct}%`
   els.verdict.dataset.verdict = r.verdict
+  els.gaugeWrap.dataset.verdict = r.verdict
   els.verdict.textContent = r.verdict === 'fake' ? 'AI-generated' : 'real'
   els.summary.textContent = `probability ${r.probability.toFixed(3)} that it is AI-generated · ${r.responded} of ${r.queried} miners answered · block ${r.block}`
   renderMiners(r.miners)
