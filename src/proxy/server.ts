@@ -129,8 +129,10 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
   })
 
   await app.register(multipart, {limits: {fileSize: MAX_IMAGE_BYTES, files: 1, parts: 8, fields: 4, fieldSize: 64 * 1024}, throwFileSizeLimit: true})
+  // global, so all of /v1 shares one counter per key or IP (a route's own config would get a store of its own)
   await app.register(rateLimit, {
-    global: false,
+    global: true,
+    allowList: (req) => !req.url.startsWith('/v1/'),
     max: perMinute,
     timeWindow: 60_000,
     keyGenerator: (req: FastifyRequest) => (req.apiKeyId ? `key:${req.apiKeyId}` : `ip:${req.ip}`),
@@ -138,8 +140,7 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
   })
   await app.register(fastifyStatic, {root: WEB_DIR, prefix: '/', index: 'index.html', wildcard: false, cacheControl: true, maxAge: 0})
 
-  const limited = {rateLimit: {max: perMinute, timeWindow: 60_000}}
-  app.post('/v1/detect', {config: limited}, async (req) => {
+  app.post('/v1/detect', async (req) => {
     if (req.isMultipart()) {
       let bytes: Buffer | undefined
       for await (const part of req.parts()) {
@@ -155,7 +156,7 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
     if (!body.success) throw new HttpError(400, 'JSON body must be {"image": "<base64 of a JPEG, PNG or WebP file>"}')
     return service.detect({base64: body.data.image.replace(/^data:[\w/+.-]*;base64,/, '').replace(/\s+/g, '')})
   })
-  app.get('/v1/miners', {config: limited}, async () => service.miners())
+  app.get('/v1/miners', async () => service.miners())
   app.get('/healthz', async () => ({status: 'ok' as const, netuid: service.netuid, hotkey: service.hotkey, auth: await keys.required(), block: service.block}))
   app.get('/metrics', async (_req, reply) => {
     void reply.header('content-type', metrics.registry.contentType)

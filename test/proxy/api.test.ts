@@ -229,6 +229,35 @@ describe('the proxy on a devnet with the shipped detector and an untrained NPR a
     expect((await call(guarded, '/v1/miners', auth(dave.key))).status).toBe(200)
   })
 
+  it('answers 503 with what each miner did when none answered validly; per-IP limit without keys', async () => {
+    // the same subnet, but every axon announced at a port where nothing listens
+    const dead = http.createServer()
+    await new Promise<void>((r) => dead.listen(0, '127.0.0.1', r))
+    const deadPort = (dead.address() as {port: number}).port
+    await new Promise((r) => dead.close(r))
+    const {live} = subnet
+    const unreachable = await startProxy({
+      metagraph: async () => {
+        const mg = await live.client.metagraph(live.netuid)
+        return {...mg, axons: mg.axons.map((a) => (a.ip === '0.0.0.0' ? a : {...a, port: deadPort}))}
+      },
+      netuid: live.netuid, hotkey: live.validator.hotkey, port: 0, timeoutS: 5, rateLimit: 2,
+    })
+    try {
+      const r = await call(unreachable, '/v1/detect', multipart(await photo(PNG), PNG, 'image/png'))
+      expect(r.status).toBe(503)
+      expect(r.json.error).toMatch(/none of the 2 miners queried answered validly \(unreachable\)/)
+      expect((r.json.miners as {status: string; status_code: number}[]).map((m) => [m.status, m.status_code])).toEqual([['unreachable', 503], ['unreachable', 503]])
+      // no keys file: the limit counts per client IP (2 per minute here, the 503 above was one)
+      expect((await call(unreachable, '/v1/miners')).status).toBe(200)
+      const over = await call(unreachable, '/v1/miners')
+      expect(over.status).toBe(429)
+      expect(Number(over.headers.get('retry-after'))).toBeGreaterThan(0)
+    } finally {
+      await unreachable.close()
+    }
+  })
+
   it('serves /healthz, /metrics, /openapi.json (from the zod schemas) and the page', async () => {
     const health = await call(open, '/healthz')
     expect(health.json).toMatchObject({status: 'ok', netuid: subnet.live.netuid, hotkey: subnet.live.validator.hotkey.address, auth: false})
