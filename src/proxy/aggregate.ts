@@ -13,7 +13,7 @@ export interface PoolAnswer {
   /** incentive-weighted mean of the valid predictions, 0..1 */
   probability: number
   verdict: 'fake' | 'real'
-  /** uids whose prediction counted */
+  /** uids whose prediction was valid (a zero-incentive one among paid ones is valid but weighs nothing) */
   counted: number[]
 }
 

@@ -32,7 +32,7 @@ export const detectResponse = z
     probability: z.number().min(0).max(1).describe('incentive-weighted mean of the valid predictions'),
     verdict: z.enum(['fake', 'real']).describe('fake when probability > 0.5'),
     miners: z.array(minerAnswer),
-    responded: z.number().int().describe('miners whose prediction counted'),
+    responded: z.number().int().describe('miners that answered with a valid prediction (a finite number in 0..1)'),
     queried: z.number().int(),
     block: z.number().int().describe('block of the metagraph the miners were picked from'),
   })
