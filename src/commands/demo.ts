@@ -6,6 +6,8 @@ import {runDemo} from '../validator/demo.js'
 import {formatRoundTable} from '../validator/local-subnet.js'
 import {parseRewardMode} from '../validator/rewards.js'
 import type {Transport} from '../validator/transport.js'
+import {proxyOnChain, untilSignal} from '../proxy/run.js'
+import {DEFAULT_PROXY_PORT} from '../proxy/server.js'
 
 export default class Demo extends BitmindCommand {
   static override description = `A full BitMind round on this machine, offline, in about a minute.
@@ -24,6 +26,8 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
     seed: Flags.integer({description: 'seed for challenges and sampling', default: 1}),
     reward: Flags.string({description: 'the validator\'s reward rule, as bitmind validate --reward', options: ['binary', 'mcc', 'sn34'], default: 'binary'}),
     transport: Flags.string({description: 'validator → miner transport: synapse (ImageSynapse) or epistula (signed POST /detect_image)', options: ['synapse', 'epistula'], default: 'synapse'}),
+    serve: Flags.boolean({description: 'after the round keep the devnet, the miners and the validator proxy running on 127.0.0.1 and print the web page\'s URL (Ctrl-C stops)', default: false}),
+    'proxy.port': Flags.integer({description: 'port of the proxy with --serve (0: any free port)', default: DEFAULT_PROXY_PORT, min: 0, max: 65535}),
   }
 
   async run(): Promise<unknown> {
@@ -44,8 +48,19 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
           const answers = r.uids.map((u, i) => `uid${u}:${typeof r.predictions[i] === 'number' ? (r.predictions[i] as number).toFixed(2) : '-'}`).join(' ')
           this.log(`step ${String(r.step).padStart(2)}  ${r.label === 1 ? 'fake' : 'real'} (${r.source})  accuracy ${r.accuracy.toFixed(2)}  ${answers}${r.weightsSet ? '  [weights set]' : ''}`)
         },
+        onRoundDone: !flags.serve ? undefined : async (live, round) => {
+          const proxy = await proxyOnChain(live.client, live.netuid, live.validator.hotkey, {
+            port: flags['proxy.port'], host: '127.0.0.1', miners: 10, timeoutS: 20, rateLimit: 600, version: this.config.version,
+          }, logger.child('proxy'))
+          const say = (line: string) => (json ? this.logToStderr(line) : this.log(line))
+          if (!json) this.log(`\n${formatRoundTable(round.rows)}\n`)
+          say(`serving: devnet ${round.endpoint}, ${live.miners.length} miners, the validator's proxy on its hotkey (uid ${live.validator.uid})`)
+          say(`proxy: ${proxy.url}  (open it and drop your own photo into the page; curl -F image=@photo.jpg ${proxy.url}v1/detect; Ctrl-C stops)`)
+          logger.info(`${await untilSignal()}: stopping the proxy, the miners and the devnet`)
+          await proxy.close()
+        },
       })
-      if (!json) {
+      if (!json && !flags.serve) {
         this.log('')
         this.log(formatRoundTable(result.rows))
         this.log('')

@@ -1,9 +1,10 @@
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
-import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, proxyFlags, subtensorFlags, walletFlags} from '../config/flags.js'
 import {parseLevelChoice} from '../image/index.js'
 import {parseRewardMode} from '../validator/rewards.js'
+import {proxyOnChain} from '../proxy/run.js'
 import {runValidator} from '../validator/run.js'
 import type {Transport} from '../validator/transport.js'
 
@@ -66,6 +67,8 @@ ahead in the background. Weights go on chain when more than
     }),
     'neuron.transport': Flags.string({description: 'how challenges reach miners: synapse (ImageSynapse, testnet-168) or epistula (signed POST /detect_image, BitMind v3+)', options: ['synapse', 'epistula'], default: 'synapse'}),
     seed: Flags.integer({description: 'seed for sampling, coin flips and augmentation (default: random)'}),
+    'proxy.port': Flags.integer({description: 'also serve the proxy API and web page on this port (BitMind: 10913; off when omitted; see bitmind proxy)', min: 0, max: 65535}),
+    ...proxyFlags,
   }
 
   async run(): Promise<unknown> {
@@ -129,6 +132,19 @@ ahead in the background. Weights go on chain when more than
         metricsHost: flags['metrics.host'],
         logger,
         signal: controller.signal,
+        onChainReady: flags['proxy.port'] === undefined ? undefined : async ({client, hotkey, netuid}) => {
+          const proxy = await proxyOnChain(client, netuid, hotkey, {
+            port: flags['proxy.port'],
+            host: flags['proxy.host'],
+            miners: flags['proxy.miners'],
+            timeoutS: num('proxy.timeout_s', flags['proxy.timeout_s'], 0.001, 120),
+            rateLimit: flags['proxy.rate_limit'],
+            keysFile: flags['proxy.keys_file'],
+            version: this.config.version,
+          }, logger.child('proxy'))
+          logger.info('proxy serving', {url: proxy.url})
+          return () => proxy.close()
+        },
       })
     } catch (err) {
       this.fail((err as Error).message)

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_NEURON_ROOT, DEFAULT_WALLET_PATH} from './paths.js'
+import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH} from './paths.js'
 
 /**
  * Flag sets shared by commands, with the dotted names btcli and the Python neurons use
@@ -61,3 +61,14 @@ export const metricsFlags = {
     default: '127.0.0.1',
   }),
 }
+
+/** The validator proxy's settings (`bitmind proxy`, `bitmind validate --proxy.port`); the port is each command's own. */
+export const proxyFlags = {
+  'proxy.host': Flags.string({description: 'address the proxy binds to', default: '0.0.0.0'}),
+  'proxy.miners': Flags.integer({description: 'miners asked per image: the top serving uids by incentive (ties: stake)', default: 10, min: 1, max: 256}),
+  'proxy.timeout_s': Flags.string({description: 'seconds each miner gets to answer', default: '10'}),
+  'proxy.rate_limit': Flags.integer({description: 'requests per minute per API key (per client IP without one)', default: 60, min: 1}),
+  'proxy.keys_file': Flags.string({description: 'API keys file (bitmind proxy keys add|list|revoke); /v1/* needs a key once it holds one', default: DEFAULT_PROXY_KEYS_FILE}),
+}
+
+export const keysFileFlag = {'proxy.keys_file': proxyFlags['proxy.keys_file']}

@@ -12,6 +12,8 @@ export function expandHome(p: string): string {
 
 export const DEFAULT_WALLET_PATH = '~/.bittensor/wallets'
 export const DEFAULT_NEURON_ROOT = '~/.bittensor/miners'
+/** API keys of `bitmind proxy` (salted hashes only; see `bitmind proxy keys`). */
+export const DEFAULT_PROXY_KEYS_FILE = '~/.bitmind/proxy/keys.json'
 
 export function defaultCacheDir(): string {
   const xdg = process.env.XDG_CACHE_HOME

@@ -22,7 +22,11 @@ export function pyFloatStr(x: number): string {
   return Number.isInteger(x) ? `${s}.0` : s
 }
 
+/** Printable ASCII: Python and JSON.stringify spell it the same (only `"` and `\` escaped). Base64 images are this. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/
+
 function pyJsonString(s: string): string {
+  if (PRINTABLE_ASCII.test(s)) return JSON.stringify(s)
   let out = '"'
   for (const ch of s) {
     const code = ch.codePointAt(0)!

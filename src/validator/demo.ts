@@ -11,7 +11,7 @@ import {EsrganSource} from '../generation/esrgan.js'
 import type {RgbImage} from '../image/index.js'
 import type {ServingModel} from '../miner/model-holder.js'
 import type {ImagePoolLike} from './challenge.js'
-import {runLocalRound, type LocalRoundResult} from './local-subnet.js'
+import {runLocalRound, type LocalRoundOptions, type LocalRoundResult} from './local-subnet.js'
 import type {RewardMode} from './rewards.js'
 import type {Transport} from './transport.js'
 import type {StepReport} from './validator.js'
@@ -28,6 +28,8 @@ export interface DemoOptions {
   transport?: Transport
   logger?: Logger
   onStep?: (r: StepReport) => void
+  /** runs with the subnet still up after the round (`demo --serve`) */
+  onRoundDone?: LocalRoundOptions['onRoundDone']
 }
 
 export interface DemoResult extends LocalRoundResult {
@@ -94,6 +96,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
       workDir,
       logger: log,
       onStep: opts.onStep,
+      onRoundDone: opts.onRoundDone,
     })
     return {
       ...result,

@@ -12,7 +12,7 @@ import {Miner} from '../miner/miner.js'
 import {ModelHolder, type ModelLoader} from '../miner/model-holder.js'
 import {startMinerAxon, startMinerEpistula} from '../miner/serve.js'
 import type {Axon} from '../protocol/index.js'
-import {connectSubtensor} from '../chain/index.js'
+import {connectSubtensor, type SubtensorClient} from '../chain/index.js'
 import {writeHotkey, type WalletRef} from '../wallet/index.js'
 import {loadHotkey} from '../chain/neuron.js'
 import {addStake, validatorChain} from './chain-adapter.js'
@@ -48,6 +48,20 @@ export interface LocalRoundOptions {
   onStep?: (report: StepReport) => void
   /** called once the miners serve, before the validator starts (tests use it to poke the miners) */
   onMinersReady?: (miners: {name: string; uid: number; axon: Axon}[]) => Promise<void> | void
+  /**
+   * called after the round, before anything shuts down: everything stays up until it returns (`demo --serve` serves
+   * the proxy from it until stopped; tests start the proxy in it)
+   */
+  onRoundDone?: (live: LiveSubnet, result: LocalRoundResult) => Promise<void> | void
+}
+
+/** The round's subnet while it still runs. */
+export interface LiveSubnet {
+  devnet: Devnet
+  client: SubtensorClient
+  netuid: number
+  validator: {uid: number; hotkey: KeyringPair}
+  miners: {name: string; uid: number; hotkey: KeyringPair; axon: Axon}[]
 }
 
 export interface LocalRoundRow {
@@ -200,7 +214,9 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
         incentive: mg.incentive[m.uid] ?? 0,
       }
     })
-    return {rows, validatorUid: validator.uid, weightsOnChain, block: mg.block, endpoint: devnet.url}
+    const result = {rows, validatorUid: validator.uid, weightsOnChain, block: mg.block, endpoint: devnet.url}
+    await opts.onRoundDone?.({devnet, client, netuid: NETUID, validator: {uid: validator.uid, hotkey: validator.hotkey}, miners}, result)
+    return result
   } finally {
     for (const close of closers.reverse()) await close().catch((err: Error) => log.warn('shutdown step failed', {error: err.message}))
   }

@@ -5,7 +5,9 @@ import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
 import type {LevelChoice} from '../image/index.js'
-import {connectSubtensor} from '../chain/index.js'
+import type {KeyringPair} from '@polkadot/keyring/types'
+
+import {connectSubtensor, type SubtensorClient} from '../chain/index.js'
 import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
@@ -45,6 +47,8 @@ export interface RunValidatorOptions {
   metricsHost?: string
   logger: Logger
   signal: AbortSignal
+  /** runs once the hotkey is known to be registered (`--proxy.port` starts the proxy here); what it returns runs at shutdown */
+  onChainReady?: (ctx: {client: SubtensorClient; hotkey: KeyringPair; netuid: number; uid: number}) => Promise<(() => Promise<void>) | void>
 }
 
 export interface ValidatorRunSummary {
@@ -77,6 +81,8 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
   try {
     const uid = await client.uidOf(opts.netuid, hotkey.address)
     if (uid === undefined) throw notRegisteredError(hotkey.address, opts)
+    const closeHook = await opts.onChainReady?.({client, hotkey, netuid: opts.netuid, uid})
+    if (closeHook) closers.push(closeHook)
     const fullPath = path.resolve(expandHome(opts.fullPath ?? defaultValidatorPath(opts.neuronRoot, opts.wallet, opts.netuid)))
     const rng = createRng(seed)
     const challenges = new ChallengeBuilder({realPools: data.realPools, fakePools: data.fakePools, fakeSources: data.fakeSources, rng, level: opts.level ?? 'random'})

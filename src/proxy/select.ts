@@ -1,0 +1,42 @@
+import type {AxonLike} from '../chain/neuron.js'
+
+/** The metagraph as the proxy reads it (structurally the chain client's Metagraph). */
+export interface ProxyMetagraph {
+  block: number
+  uids: readonly number[]
+  hotkeys: readonly string[]
+  stake: readonly number[]
+  incentive: readonly number[]
+  axons: readonly AxonLike[]
+}
+
+export interface PickedMiner {
+  uid: number
+  hotkey: string
+  ip: string
+  port: number
+  incentive: number
+  stake: number
+}
+
+/** The SDK's `is_serving`: an axon announced with a routable address. */
+function serving(axon: AxonLike | undefined): axon is AxonLike {
+  return axon !== undefined && axon.ip !== '' && axon.ip !== '0.0.0.0' && axon.port > 0
+}
+
+/**
+ * The `k` serving uids the proxy asks: highest incentive first, ties broken by stake, then by the lower uid so the
+ * choice is stable. The proxy's own hotkey is never asked.
+ */
+export function topMiners(mg: ProxyMetagraph, k: number, opts: {excludeHotkey?: string} = {}): PickedMiner[] {
+  const rows: PickedMiner[] = []
+  for (const uid of mg.uids) {
+    const axon = mg.axons[uid]
+    const hotkey = mg.hotkeys[uid] ?? ''
+    if (!serving(axon) || hotkey === opts.excludeHotkey) continue
+    const num = (x: number | undefined) => (x !== undefined && Number.isFinite(x) ? x : 0)
+    rows.push({uid, hotkey, ip: axon.ip, port: axon.port, incentive: num(mg.incentive[uid]), stake: num(mg.stake[uid])})
+  }
+  rows.sort((a, b) => b.incentive - a.incentive || b.stake - a.stake || a.uid - b.uid)
+  return rows.slice(0, Math.max(0, Math.floor(k)))
+}
