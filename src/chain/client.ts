@@ -9,7 +9,7 @@ import {blake2AsHex, decodeAddress} from '@polkadot/util-crypto'
 import writeFileAtomic from 'write-file-atomic'
 import {z} from 'zod'
 
-import {ChainCallError, describeDispatchError} from './errors.js'
+import {ChainCallError, describeDispatchError, describeTokenError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
@@ -369,6 +369,7 @@ export class SubtensorClient {
           const d = this.api.registry.findMetaError(err.asModule)
           return finish(new ChainCallError(describeDispatchError(d, {...ctx, call}), `${d.section}.${d.name}`))
         }
+        if (err.isToken) return finish(new ChainCallError(`${call} failed: ${describeTokenError(err.asToken.type)}`, `Token.${err.asToken.type}`))
         finish(new ChainCallError(`${call} failed: ${JSON.stringify(err.toJSON())}`, err.type))
       })
         .then((u) => {

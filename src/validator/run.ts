@@ -6,7 +6,7 @@ import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
 import {Dendrite} from '../protocol/index.js'
 import {connectSubtensor} from '../chain/index.js'
-import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
+import {loadHotkey, notRegisteredError, stakeHint} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
@@ -89,6 +89,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
         epochLength: opts.epochLength,
         disableSetWeights: opts.disableSetWeights,
         fullPath,
+        permitHint: stakeHint(opts),
       },
       rng,
       {logger: log, metrics},
