@@ -12,6 +12,7 @@ import {z} from 'zod'
 import {ChainCallError, describeDispatchError, describeTokenError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
+import {probeEndpoint, type ProbeOptions} from './probe.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
 import {weightsForEmit} from './weights.js'
 
@@ -90,6 +91,8 @@ export interface ConnectOptions {
   blockTimeS?: number
   /** folder for commit-reveal salts kept until the reveal (default ~/.bittensor/bitmind/commits) */
   commitDir?: string
+  /** the initial reachability check (probeEndpoint) */
+  probe?: ProbeOptions
 }
 
 const beaconConfigSchema = z.object({
@@ -583,6 +586,9 @@ function decodeAxon(raw: unknown, hotkey: string, coldkey: string): AxonInfo {
 /** Connect (auto-reconnecting WsProvider) and check the chain is a Subtensor. */
 export async function connectSubtensor(endpoint: string, opts: ConnectOptions = {}): Promise<SubtensorClient> {
   const timeoutMs = opts.timeoutMs ?? 30_000
+  // the initial connection: a short bounded check first, so that a missing chain is one clear error, not a stream of
+  // provider reconnect logs (the provider below keeps reconnecting after a later drop)
+  await probeEndpoint(endpoint, opts.probe)
   const provider = new WsProvider(endpoint, 2500)
   try {
     const api = await withTimeout(ApiPromise.create({provider, noInitWarn: true}), timeoutMs, `no Subtensor metadata from ${endpoint}`)
