@@ -14,6 +14,7 @@ import {decodeImage, type RgbImage} from '../../src/image/index.js'
 import {Miner} from '../../src/miner/miner.js'
 import {ModelHolder} from '../../src/miner/model-holder.js'
 import {startMinerAxon} from '../../src/miner/serve.js'
+import {createWallet} from '../../src/wallet/index.js'
 import {runCli} from '../helpers/cli.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
 
@@ -176,7 +177,9 @@ describe('wallet balance / wallet transfer / stake add / stake remove on the dev
   }, 120_000)
 
   it('bad amounts, unknown addresses and insufficient funds: one readable line each, exit 1', async () => {
+    await createWallet({name: 'poor', hotkey: 'default', path: wallets, password: ''})
     const cases: [string[], RegExp][] = [
+      [['register', '--netuid', '1', '--wallet.name', 'poor', '--wallet.path', wallets], /^Error: the coldkey holds 0 TAO, less than the 1 TAO burn: fund it first, e.g. bitmind wallet transfer --from \/\/Alice --dest \S+ --amount 1 /],
       [['wallet', 'transfer', '--dest', 'val', '--amount', 'abc', '--from', '//Alice'], /^Error: --amount "abc" is not a TAO amount: use a positive number/],
       [['wallet', 'transfer', '--dest', 'val', '--amount', '0', '--from', '//Alice'], /^Error: --amount "0" is zero/],
       [['stake', 'add', '--amount', '1.0000000001', ...w], /^Error: --amount "1.0000000001" is not a TAO amount/],
