@@ -11,9 +11,10 @@ import {z} from 'zod'
 
 import {createLogger, type Logger} from '../config/logger.js'
 import {SUBTENSOR_SIGNED_EXTENSIONS, unknownSignedExtensions} from './extensions.js'
-import {ChainCallError, describeDispatchError} from './errors.js'
+import {ChainCallError, describeDispatchError, describeTokenError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
+import {probeEndpoint, type ProbeOptions} from './probe.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
 import {weightsForEmit} from './weights.js'
 
@@ -94,6 +95,8 @@ export interface ConnectOptions {
   commitDir?: string
   /** where the unknown-transaction-extension warning goes (default: stderr) */
   logger?: Logger
+  /** the initial reachability check (probeEndpoint) */
+  probe?: ProbeOptions
 }
 
 const beaconConfigSchema = z.object({
@@ -373,6 +376,7 @@ export class SubtensorClient {
           const d = this.api.registry.findMetaError(err.asModule)
           return finish(new ChainCallError(describeDispatchError(d, {...ctx, call}), `${d.section}.${d.name}`))
         }
+        if (err.isToken) return finish(new ChainCallError(`${call} failed: ${describeTokenError(err.asToken.type)}`, `Token.${err.asToken.type}`))
         finish(new ChainCallError(`${call} failed: ${JSON.stringify(err.toJSON())}`, err.type))
       })
         .then((u) => {
@@ -586,6 +590,9 @@ function decodeAxon(raw: unknown, hotkey: string, coldkey: string): AxonInfo {
 /** Connect (auto-reconnecting WsProvider) and check the chain is a Subtensor. */
 export async function connectSubtensor(endpoint: string, opts: ConnectOptions = {}): Promise<SubtensorClient> {
   const timeoutMs = opts.timeoutMs ?? 30_000
+  // the initial connection: a short bounded check first, so that a missing chain is one clear error, not a stream of
+  // provider reconnect logs (the provider below keeps reconnecting after a later drop)
+  await probeEndpoint(endpoint, opts.probe)
   const provider = new WsProvider(endpoint, 2500)
   try {
     // noInitWarn: polkadot's init warnings are mostly about Subtensor's custom RPCs; the one that matters (unknown

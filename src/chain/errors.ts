@@ -33,6 +33,26 @@ const MESSAGES: Record<string, (ctx: {netuid?: number}) => string> = {
   InvalidPort: () => 'the axon port is not valid',
   TransactorAccountShouldBeHotKey: () => 'this call must be signed by the hotkey',
   NonAssociatedColdKey: () => 'the hotkey belongs to a different coldkey',
+  HotKeyAccountNotExists: () => 'the chain does not know this hotkey: register it first (bitmind register)',
+  NotEnoughStakeToWithdraw: (c) => `the coldkey has less stake than that on this hotkey in netuid ${c.netuid ?? '?'}`,
+  AmountTooLow: () => 'the amount is below the chain’s minimum stake operation (0.002 TAO), or would leave less than that staked',
+  StakingOperationRateLimitExceeded: () => 'one stake operation per hotkey and subnet per block: try again in the next block',
+  NotEnoughBalanceToPayStake: () => 'the coldkey balance is too low for this stake',
+  InsufficientLiquidity: (c) => `netuid ${c.netuid ?? '?'} has too little liquidity for this stake operation`,
+}
+
+/** `DispatchError::Token` reasons (balances transfers) → readable text. */
+const TOKEN: Record<string, string> = {
+  FundsUnavailable: 'the sender’s free balance is too low for this amount',
+  NotExpendable: 'it would leave the sender below the existential deposit (500 rao): send a little less',
+  BelowMinimum: 'the destination would hold less than the existential deposit (500 rao): send more',
+  CannotCreate: 'the destination account cannot be created',
+  UnknownAsset: 'unknown asset',
+  Frozen: 'the funds are frozen',
+}
+
+export function describeTokenError(reason: string): string {
+  return TOKEN[reason] ?? `Token.${reason}`
 }
 
 export class ChainCallError extends Error {

@@ -54,6 +54,12 @@ export function registerHint(opts: RegisterHintOptions): string {
   return `bitmind register --netuid ${opts.netuid} --wallet.name ${opts.wallet.name} --wallet.hotkey ${opts.wallet.hotkey} ${net}`
 }
 
+/** The line that stakes on the hotkey, so that the subnet's next epoch gives it a validator permit. */
+export function stakeHint(opts: RegisterHintOptions): string {
+  const net = opts.chainEndpoint ? `--subtensor.chain_endpoint ${opts.chainEndpoint}` : `--subtensor.network ${opts.network ?? 'finney'}`
+  return `bitmind stake add --amount <TAO> --netuid ${opts.netuid} --wallet.name ${opts.wallet.name} --wallet.hotkey ${opts.wallet.hotkey} ${net}`
+}
+
 export function notRegisteredError(hotkey: string, opts: RegisterHintOptions): Error {
   return new Error(`hotkey ${hotkey} is not registered on subnet ${opts.netuid}. Register it first:\n  ${registerHint(opts)}`)
 }

@@ -10,7 +10,7 @@ import {proxyOnChain, untilSignal} from '../proxy/run.js'
 import {DEFAULT_PROXY_PORT} from '../proxy/server.js'
 
 export default class Demo extends BitmindCommand {
-  static override description = `A full BitMind round on this machine, offline, in about a minute.
+  static override description = `A full BitMind round on this machine, offline, in about 15 seconds on two cores.
 
 Starts a local devnet, creates throw-away wallets, registers a validator (with stake) and three miners — the
 shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and

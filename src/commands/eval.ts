@@ -8,6 +8,7 @@ import {formatEvalTable} from '../training/evaluate.js'
 import {runEval} from '../training/run-eval.js'
 
 export default class Eval extends BitmindCommand {
+  static override summary = 'Evaluate a detector on labelled images: accuracy, AP, ROC AUC, F1, confusion matrix, per-source breakdown'
   static override description = `Evaluate a detector on labelled images: accuracy, real/fake accuracy, AP, ROC AUC, precision,
 recall, F1, confusion matrix and a per-source breakdown (generator / photo package). Data arguments: an offline
 corpus folder (its --split is used), a split folder holding real/ and fake/, or real=<dir> / fake=<dir>.`

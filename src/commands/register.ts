@@ -56,8 +56,13 @@ export default class Register extends BitmindCommand {
         return {netuid, hotkey, uid, alreadyRegistered: false, method: 'pow'}
       }
       const balance = await client.balance(wallet.coldkeyAddress)
+      if (balance < hp.burn) {
+        const local = /^ws:\/\/(127\.0\.0\.1|localhost)[:/]/.test(endpoint) ? ' --from //Alice' : ' --wallet.name <funded wallet>'
+        this.fail(
+          `the coldkey holds ${balance} TAO, less than the ${hp.burn} TAO burn: fund it first, e.g. bitmind wallet transfer${local} --dest ${wallet.coldkeyAddress} --amount ${hp.burn} --subtensor.chain_endpoint ${endpoint}`,
+        )
+      }
       this.logToStderr(`burn cost on netuid ${netuid}: ${hp.burn} TAO (coldkey ${wallet.coldkeyAddress} holds ${balance} TAO)`)
-      if (balance < hp.burn) this.fail(`the coldkey holds ${balance} TAO, less than the ${hp.burn} TAO burn`)
       if (!flags.yes) {
         if (!process.stdin.isTTY) this.fail('confirm the burn with --yes (stdin is not a terminal)')
         const answer = (await promptLine(`Burn ${hp.burn} TAO to register on netuid ${netuid}? [y/N] `)).trim().toLowerCase()

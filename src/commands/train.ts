@@ -10,6 +10,7 @@ import {DEFAULT_TRAIN_CONFIG, type ProgressEvent} from '../training/trainer.js'
 const d = DEFAULT_TRAIN_CONFIG
 
 export default class Train extends BitmindCommand {
+  static override summary = 'Train the NPR detector on a corpus, image folders or datasets (BitMind\'s recipe); checkpoints and ONNX exports'
   static override description = `Train the NPR detector (BitMind's recipe: Adam, BCE-with-logits, balanced real/fake batches,
 lr × 0.9 every --delr-freq epochs, validation each epoch, early stop after --patience epochs without a better
 validation accuracy). Writes checkpoints/<experiment>/: model_epoch_best/ and model_epoch_last/ (tfjs) with their

@@ -8,6 +8,7 @@ import {createLogger, type Logger} from './logger.js'
  */
 export abstract class BitmindCommand extends Command {
   static override enableJsonFlag = true
+  private failed = false
 
   protected makeLogger(debug = false): Logger {
     return createLogger({level: debug ? 'debug' : 'info'})
@@ -15,7 +16,30 @@ export abstract class BitmindCommand extends Command {
 
   /** Fail with a one-line message and exit code 1 (no stack trace: the message names the input and the fix). */
   protected fail(message: string, exitCode = 1): never {
-    this.error(message, {exit: exitCode})
+    // --json: oclif prints {"error": …} on stdout. Otherwise one line on stderr, unwrapped (oclif would fold it at
+    // the terminal width behind ' ›   ', which splits one message over several lines).
+    if (this.jsonEnabled()) this.error(message, {exit: exitCode})
+    // a `catch (e) { this.fail(e.message) }` around an earlier fail sees its exit: the line is already out
+    if (!this.failed) process.stderr.write(`Error: ${message.replace(/\s*\n\s*/g, ' ')}\n`)
+    this.failed = true
+    this.exit(exitCode)
+  }
+}
+
+/**
+ * Ask `question` on the terminal unless `yes`; a refusal or a non-terminal stdin without `--yes` is a one-line failure.
+ * Returns the failure message, or undefined when confirmed.
+ */
+export async function confirmed(question: string, yes: boolean): Promise<string | undefined> {
+  if (yes) return undefined
+  if (!process.stdin.isTTY) return 'confirm with --yes (stdin is not a terminal)'
+  const {createInterface} = await import('node:readline/promises')
+  const rl = createInterface({input: process.stdin, output: process.stderr})
+  try {
+    const answer = (await rl.question(`${question} [y/N] `)).trim().toLowerCase()
+    return answer === 'y' || answer === 'yes' ? undefined : 'cancelled: nothing was sent'
+  } finally {
+    rl.close()
   }
 }
 

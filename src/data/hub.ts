@@ -89,6 +89,7 @@ export async function withRetries<T>(what: string, opts: HubOptions, fn: (attemp
     try {
       return await fn(attempt)
     } catch (error) {
+      if (isDnsError(error)) throw dnsFailure(error as Error, opts.endpoint)
       const retryable = error instanceof HubError ? error.retryable : isNetworkError(error)
       if (!retryable || attempt >= retries) throw error
       const wait = backoffMs(attempt, base)
@@ -96,6 +97,20 @@ export async function withRetries<T>(what: string, opts: HubOptions, fn: (attemp
       await sleep(wait)
     }
   }
+}
+
+/** A host name that does not resolve: no network, no DNS, or a wrong --endpoint. Not transient: never retried. */
+export function isDnsError(error: unknown): boolean {
+  const code = (error as {code?: unknown} | undefined)?.code
+  return code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME'
+}
+
+function dnsFailure(error: Error, endpoint?: string): HubError {
+  const code = (error as {code?: string}).code
+  const host = (error as {hostname?: string}).hostname ?? /getaddrinfo \S+ (\S+)/.exec(error.message)?.[1] ?? new URL(trimEndpoint(endpoint)).host
+  return new HubError(
+    `cannot resolve ${host} (${code}): no network or DNS here. Offline, build the corpus from Debian's photos instead: bitmind download-data --offline-corpus <dir>`,
+  )
 }
 
 export function isNetworkError(error: unknown): boolean {

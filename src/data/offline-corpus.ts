@@ -146,8 +146,12 @@ async function writePng(img: RgbImage, file: string): Promise<void> {
     .toFile(file)
 }
 
-/** Split `total` over photos in proportion to sqrt(area) (big wallpapers give more distinct crops), at least `min` each. */
-function quotas(photos: readonly Photo[], total: number, min: number): number[] {
+/**
+ * Split `total` over photos in proportion to sqrt(area) (big wallpapers give more distinct crops), at least `min` each
+ * where the total allows it (the floor drops to ⌊total / photos⌋, so the sum is always exactly `total`).
+ */
+export function quotas(photos: readonly {width: number; height: number}[], total: number, wantMin: number): number[] {
+  const min = Math.min(wantMin, Math.floor(total / photos.length))
   const w = photos.map((p) => Math.sqrt(p.width * p.height))
   const sum = w.reduce((a, b) => a + b, 0)
   const q = w.map((x) => Math.max(min, Math.round((total * x) / sum)))
@@ -260,6 +264,9 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
 
     for (const [pi, photo] of photos.entries()) {
       const split = splitOf.get(photo)!
+      const n = q[pi]!
+      // a small --per-class leaves some photos without crops
+      if (n === 0) continue
       const full = await decodeImage(photo.abs, {maxPixels: 30_000_000})
       const minSide = Math.min(full.width, full.height)
       const levels = LEVELS.filter((f) => minSide / f >= size)
@@ -269,7 +276,6 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
         if (!img) cache.set(f, (img = await downscale(full, f)))
         return img
       }
-      const n = q[pi]!
       const lines: string[] = []
       for (let k = 0; k < 2 * n; k++) {
         const label: 0 | 1 = k % 2 === 0 ? 0 : 1
@@ -311,11 +317,11 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
     }
 
     const photosPerSplit = {train: 0, val: 0, test: 0}
-    for (const p of photos) photosPerSplit[splitOf.get(p)!]++
+    for (const [pi, p] of photos.entries()) if (q[pi]! > 0) photosPerSplit[splitOf.get(p)!]++
     const summary: CorpusSummary = {
       outDir,
       size,
-      photos: photos.length,
+      photos: q.filter((x) => x > 0).length,
       photosPerSplit,
       counts,
       total: {real: counts.train.real + counts.val.real + counts.test.real, fake: counts.train.fake + counts.val.fake + counts.test.fake},

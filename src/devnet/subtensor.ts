@@ -60,13 +60,47 @@ function setVecAt(st: Storage, item: string, index: number, uid: number, value: 
   st.set(S, item, [index], v)
 }
 
+/** DefaultMinStake in the pallet (2_000_000 rao): the least a stake operation may move. */
+export const MIN_STAKE = 2_000_000n
+
+const bitsOf = (c: unknown): bigint => (c as {bits: {toBigInt(): bigint}}).bits.toBigInt()
+/** U64F64 ↔ bigint: the integer part is bits >> 64 */
+const FRAC = 64n
+
+/**
+ * A coldkey's stake on a hotkey, as the pallet's share pool values it: Alpha(hotkey, coldkey, netuid) shares out of
+ * TotalHotkeyShares, of TotalHotkeyAlpha (so emission added to the hotkey grows every staker's part).
+ */
+export function coldkeyStake(st: Storage, netuid: number, hotkey: string, coldkey: string): bigint {
+  const share = bitsOf(st.get(S, 'alpha', hotkey, coldkey, netuid))
+  const denom = bitsOf(st.get(S, 'totalHotkeyShares', hotkey, netuid))
+  if (share === 0n || denom === 0n) return 0n
+  return (share * hotkeyStake(st, netuid, hotkey)) / denom
+}
+
 function addStake(st: Storage, hotkey: string, coldkey: string, netuid: number, amount: bigint): void {
-  st.set(S, 'totalHotkeyAlpha', [hotkey, netuid], hotkeyStake(st, netuid, hotkey) + amount)
-  const bits = (st.get(S, 'alpha', hotkey, coldkey, netuid) as unknown as {bits: {toBigInt(): bigint}}).bits.toBigInt()
-  // Alpha is U64F64: the integer part is bits >> 64
-  st.set(S, 'alpha', [hotkey, coldkey, netuid], {bits: bits + (amount << 64n)})
+  const value = hotkeyStake(st, netuid, hotkey)
+  const denom = bitsOf(st.get(S, 'totalHotkeyShares', hotkey, netuid))
+  // the first stake (or one into an emptied pool) issues one share per rao; later ones at the pool's price
+  const shares = denom === 0n || value === 0n ? amount << FRAC : (amount * denom) / value
+  st.set(S, 'totalHotkeyAlpha', [hotkey, netuid], value + amount)
+  st.set(S, 'totalHotkeyShares', [hotkey, netuid], {bits: denom + shares})
+  st.set(S, 'alpha', [hotkey, coldkey, netuid], {bits: bitsOf(st.get(S, 'alpha', hotkey, coldkey, netuid)) + shares})
   const staking = (st.read(S, 'stakingHotkeys', coldkey) as string[]) ?? []
   if (!staking.includes(hotkey)) st.set(S, 'stakingHotkeys', [coldkey], [...staking, hotkey])
+}
+
+/** Take `amount` of the coldkey's stake out of the hotkey's pool (the caller checked it holds that much). */
+function removeStake(st: Storage, hotkey: string, coldkey: string, netuid: number, amount: bigint): void {
+  const value = hotkeyStake(st, netuid, hotkey)
+  const denom = bitsOf(st.get(S, 'totalHotkeyShares', hotkey, netuid))
+  const share = bitsOf(st.get(S, 'alpha', hotkey, coldkey, netuid))
+  const all = amount >= coldkeyStake(st, netuid, hotkey, coldkey)
+  const burnt = all ? share : (amount * denom + value - 1n) / value
+  st.set(S, 'totalHotkeyAlpha', [hotkey, netuid], value - amount)
+  st.set(S, 'totalHotkeyShares', [hotkey, netuid], {bits: denom - burnt})
+  if (share - burnt === 0n) st.delete(S, 'alpha', hotkey, coldkey, netuid)
+  else st.set(S, 'alpha', [hotkey, coldkey, netuid], {bits: share - burnt})
 }
 
 /** Append a neuron, or replace the lowest-pruning-score one when the subnet is full (immune neurons last). */
@@ -234,7 +268,9 @@ export function applyWeights(ctx: DispatchContext, hotkey: string, w: WeightsInp
   const limit = st.num(S, 'weightsSetRateLimit', netuid)
   if (!viaReveal && last !== 0 && ctx.block - last < limit) moduleFail(ctx, MODULE, 'SettingWeightsTooFast')
   const selfOnly = uids.length === 1 && uids[0] === uid
-  if (!selfOnly && !permits(st, netuid)[uid]) moduleFail(ctx, MODULE, 'NeuronNoValidatorPermit')
+  // the permit the last epoch wrote (ValidatorPermit), as the pallet's check_validator_permit reads it: stake added
+  // since counts from the next epoch
+  if (!selfOnly && !vec(st, 'validatorPermit', netuid)[uid]) moduleFail(ctx, MODULE, 'NeuronNoValidatorPermit')
   if (new Set(uids).size !== uids.length) moduleFail(ctx, MODULE, 'DuplicateUids')
   const count = st.num(S, 'subnetworkN', netuid)
   if (uids.some((u) => u >= count)) moduleFail(ctx, MODULE, 'UidVecContainInvalidOne')
@@ -388,21 +424,42 @@ function commitTimelocked(ctx: DispatchContext, netuid: number, mecid: number, a
   setLastUpdateForUid(st, netuid, index, uid, ctx.block)
 }
 
+/** The pallet's `validate_add_stake` checks in its order, then the stake (devnet pool: 1 TAO buys 1 alpha, no fee). */
 function addStakeCall(ctx: DispatchContext, a: CallArgs): void {
   const st = ctx.st
   const netuid = n(a.netuid)
   const hotkey = a.hotkey!.toString()
   const amount = big(a.amountStaked)
   if (!subnetExists(st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
-  if (uidOf(st, netuid, hotkey) === undefined && st.get(S, 'owner', hotkey)!.toString() === ZERO_ACCOUNT) {
-    moduleFail(ctx, MODULE, 'HotKeyAccountNotExists')
-  }
-  if (amount === 0n) moduleFail(ctx, MODULE, 'AmountTooLow')
+  if (amount < MIN_STAKE) moduleFail(ctx, MODULE, 'AmountTooLow')
   if (freeBalance(st, ctx.signer) < amount) moduleFail(ctx, MODULE, 'NotEnoughBalanceToStake')
+  if (st.get(S, 'owner', hotkey)!.toString() === ZERO_ACCOUNT) moduleFail(ctx, MODULE, 'HotKeyAccountNotExists')
   mutateFree(st, ctx.signer, -amount)
-  // the devnet's pool is 1:1 (no AMM): one TAO buys one alpha
   addStake(st, hotkey, ctx.signer, netuid, amount)
+  st.set(S, 'stakingOperationRateLimiter', [hotkey, ctx.signer, netuid], true)
   ctx.emit(MODULE, 'StakeAdded', [ctx.signer, hotkey, amount, amount, netuid, 0n])
+}
+
+/**
+ * The pallet's `validate_remove_stake` (staking/stake_utils.rs) in its order: SubnetNotExists, one stake operation per
+ * (hotkey, coldkey, netuid) per block (StakingOperationRateLimitExceeded), AmountTooLow (zero), NotEnoughStakeToWithdraw,
+ * AmountTooLow (what is left would be dust and the TAO out is below DefaultMinStake), HotKeyAccountNotExists.
+ */
+function removeStakeCall(ctx: DispatchContext, a: CallArgs): void {
+  const st = ctx.st
+  const netuid = n(a.netuid)
+  const hotkey = a.hotkey!.toString()
+  const amount = big(a.amountUnstaked)
+  if (!subnetExists(st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
+  if (st.read(S, 'stakingOperationRateLimiter', hotkey, ctx.signer, netuid)) moduleFail(ctx, MODULE, 'StakingOperationRateLimitExceeded')
+  if (amount === 0n) moduleFail(ctx, MODULE, 'AmountTooLow')
+  const held = coldkeyStake(st, netuid, hotkey, ctx.signer)
+  if (held < amount) moduleFail(ctx, MODULE, 'NotEnoughStakeToWithdraw')
+  if (held > amount && amount < MIN_STAKE) moduleFail(ctx, MODULE, 'AmountTooLow')
+  if (st.get(S, 'owner', hotkey)!.toString() === ZERO_ACCOUNT) moduleFail(ctx, MODULE, 'HotKeyAccountNotExists')
+  removeStake(st, hotkey, ctx.signer, netuid, amount)
+  mutateFree(st, ctx.signer, amount)
+  ctx.emit(MODULE, 'StakeRemoved', [ctx.signer, hotkey, amount, amount, netuid, 0n])
 }
 
 const weightsArgs = (a: CallArgs, mecid: number, uidsKey: string, valuesKey: string): WeightsInput => ({
@@ -429,6 +486,7 @@ export function subtensorModule(
       genesis.powRegistration ? powRegister(ctx, a) : burnedRegister(ctx, n(a.netuid), a.hotkey!.toString()),
     [`${S}.serveAxon`]: serveAxon,
     [`${S}.addStake`]: addStakeCall,
+    [`${S}.removeStake`]: removeStakeCall,
     [`${S}.setWeights`]: (ctx, a) => applyWeights(ctx, ctx.signer, weightsArgs(a, 0, 'dests', 'weights'), false),
     [`${S}.setMechanismWeights`]: (ctx, a) =>
       applyWeights(ctx, ctx.signer, weightsArgs(a, n(a.mecid), 'dests', 'weights'), false),
@@ -490,9 +548,13 @@ export function subtensorModule(
           })
         }
       }
+      // genesis stake counts as if an epoch had run: staked genesis neurons start with their validator permits
+      for (const s of g.subnets) st.set(S, 'validatorPermit', [s.netuid], permits(st, s.netuid))
     },
     onInitialize(ctx) {
       const st = ctx.st
+      // the pallet clears the one-stake-operation-per-block limiter every block
+      for (const k of st.keysWithPrefix(st.prefix(S, 'stakingOperationRateLimiter'))) st.map.delete(k)
       for (const netuid of subnets(st)) {
         st.set(S, 'registrationsThisBlock', [netuid], 0)
         const interval = st.num(S, 'tempo', netuid) + 1

@@ -8,7 +8,7 @@ import type {LevelChoice} from '../image/index.js'
 import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {connectSubtensor, type SubtensorClient} from '../chain/index.js'
-import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
+import {loadHotkey, notRegisteredError, stakeHint} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
@@ -107,6 +107,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
         disableSetWeights: opts.disableSetWeights,
         fullPath,
         reward: opts.reward,
+        permitHint: stakeHint(opts),
       },
       rng,
       {logger: log, metrics},

@@ -63,6 +63,8 @@ export interface ValidatorConfig {
   fullPath: string
   /** reward rule (rewards.ts); default binary */
   reward?: RewardMode
+  /** the command that gets this validator a permit (stake), said once when it has none */
+  permitHint?: string
 }
 
 export interface StepReport {
@@ -93,6 +95,7 @@ export class Validator {
   private mg!: MetagraphLike
   private selfUid = -1
   private lastSyncBlock = 0
+  private permitWarned = false
   readonly results: ResultsLog
   private readonly log: Logger
 
@@ -219,6 +222,22 @@ export class Validator {
       disabled: this.config.disableSetWeights,
     })
     if (!due) return false
+    if (!this.mg.validatorPermit[this.selfUid]) {
+      // the chain refuses weights without a permit; say so once, then wait for an epoch to give one (the metagraph
+      // is re-read every epoch_length blocks) instead of failing every step
+      if (!this.permitWarned) {
+        this.permitWarned = true
+        this.log.warn('no validator permit: weights are not set until an epoch gives one to this hotkey (stake decides)', {
+          uid: this.selfUid,
+          fix: this.config.permitHint ?? 'bitmind stake add --amount <TAO> --netuid <N>',
+        })
+      }
+      return false
+    }
+    if (this.permitWarned) {
+      this.permitWarned = false
+      this.log.info('validator permit granted; setting weights', {uid: this.selfUid})
+    }
     try {
       await this.setWeights()
       // our lastUpdate moved: read it back so the schedule counts from now

@@ -4,7 +4,7 @@ import path from 'node:path'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import writeFileAtomic from 'write-file-atomic'
 
-import {expandHome} from '../config/paths.js'
+import {DEFAULT_WALLET_PATH, expandHome} from '../config/paths.js'
 import {decryptKeyfile, detectEncoding, encryptKeyfile, KeyfileError, type KeyfileJson, parseKeyfileJson} from './keyfile.js'
 import {addressOf, generateMnemonic, keyfileFromSecret, keysReady, pairFromKeyfile, publicKeyfile, validateMnemonic} from './keypair.js'
 import {promptHidden} from './prompt.js'
@@ -41,11 +41,16 @@ export function walletFiles(ref: WalletRef) {
   }
 }
 
-function readFile(file: string, what: string): Buffer {
+/** The key file, or an error with the command that makes it: `create` for a wallet that does not exist, `new-hotkey` for a missing hotkey of one that does. */
+function readFile(file: string, what: 'coldkey' | 'hotkey', ref: WalletRef): Buffer {
   try {
     return fs.readFileSync(file)
   } catch {
-    throw new KeyfileError(file, `no ${what} here (create it with \`bitmind wallet ${what === 'hotkey' ? 'new-hotkey' : 'create'}\`)`)
+    const files = walletFiles(ref)
+    const walletExists = fs.existsSync(files.coldkeypub) || fs.existsSync(files.coldkey)
+    const at = `--wallet.name ${ref.name}${ref.path === DEFAULT_WALLET_PATH ? '' : ` --wallet.path ${ref.path}`}`
+    const fix = walletExists && what === 'hotkey' ? `bitmind wallet new-hotkey ${at} --wallet.hotkey ${ref.hotkey}` : `bitmind wallet create ${at}${what === 'hotkey' ? ` --wallet.hotkey ${ref.hotkey}` : ''}`
+    throw new KeyfileError(file, `no ${what} here (${walletExists ? '' : `no wallet "${ref.name}" yet; `}create it with \`${fix}\`)`)
   }
 }
 
@@ -68,7 +73,7 @@ export class Wallet {
 
   get coldkeyAddress(): string {
     const file = this.files.coldkeypub
-    return addressOf(parseKeyfileJson(readFile(file, 'coldkey'), file), file)
+    return addressOf(parseKeyfileJson(readFile(file, 'coldkey', this.ref), file), file)
   }
 
   get hotkeyAddress(): string {
@@ -90,7 +95,7 @@ export class Wallet {
   hotkeyPair(): KeyringPair {
     if (this.hotkeyCache) return this.hotkeyCache
     const file = this.files.hotkey
-    const data = readFile(file, 'hotkey')
+    const data = readFile(file, 'hotkey', this.ref)
     const enc = detectEncoding(data)
     if (enc !== 'plain') {
       throw new KeyfileError(file, `is encrypted (${enc}); use hotkeyPairAsync(password) or a plain hotkey as btcli makes by default`)
@@ -104,7 +109,7 @@ export class Wallet {
     if (this.coldkeyCache) return this.coldkeyCache
     await keysReady()
     const file = this.files.coldkey
-    const data = readFile(file, 'coldkey')
+    const data = readFile(file, 'coldkey', this.ref)
     let plain: Buffer = data
     if (detectEncoding(data) !== 'plain') {
       const pw = password ?? passwordFromEnv(this.name) ?? (await promptHidden(`Password for coldkey ${this.name}: `))

@@ -71,6 +71,9 @@ describe('chain client on the devnet', () => {
     )
     await client.serveAxon(miner.hotkeyPair(), 1, {ip: '10.1.2.3', port: 8091})
     await stake(val, 1, 100)
+    // the stake gives a validator permit at the subnet's next epoch (tempo 10), not at once
+    await expect(client.setWeights(val.hotkeyPair(), 1, [0, 1], [0.3, 0.7])).rejects.toThrow('no validator permit')
+    await devnet.advance(11)
     const r = await client.setWeights(val.hotkeyPair(), 1, [0, 1], [0.3, 0.7])
     expect(r.path).toBe('set_weights')
     const mg = await client.metagraph(1)

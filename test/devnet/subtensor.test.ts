@@ -164,6 +164,10 @@ describe('SubtensorModule on the devnet', () => {
   it('set_weights then one tempo: the miner with more weight gets more incentive', async () => {
     const v = hot('V1')
     expect(await send(api, api.tx.subtensorModule.addStake(v.address, 1, 100_000_000_000n), alice)).toMatchObject({ok: true})
+    // ValidatorPermit is what the last epoch wrote (the pallet's check_validator_permit): the new stake counts from the next
+    const early = await send(api, api.tx.subtensorModule.setWeights(1, [1, 2], [1000, 3000], 0), v)
+    expect(early.error).toBe('subtensorModule.NeuronNoValidatorPermit')
+    await devnet.advance(11)
     const r = await send(api, api.tx.subtensorModule.setWeights(1, [1, 2], [1000, 3000], 0), v)
     expect(r).toMatchObject({ok: true})
     expect(r.events).toContain('subtensorModule.WeightsSet')

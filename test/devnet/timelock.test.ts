@@ -52,6 +52,8 @@ describe('timelocked commit-reveal with a local drand beacon', () => {
       expect(await send(api, api.tx.subtensorModule.burnedRegister(1, k.addFromUri(h).address), alice)).toMatchObject({ok: true})
     }
     expect(await send(api, api.tx.subtensorModule.addStake(v.address, 1, 10_000_000_000n), alice)).toMatchObject({ok: true})
+    // the stake's validator permit comes with the next epoch (tempo 4); the reveal checks it as set_weights does
+    await devnet.advance(5)
 
     const cfg = json(await api.query.drand.beaconConfig()) as {publicKey: string; period: number; genesisTime: number}
     expect(cfg.publicKey).toBe('0x' + devnet.drand.info.public_key)

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {afterAll, describe, expect, it} from '@jest/globals'
 
+import {createLogger, type Logger} from '../../src/config/logger.js'
 import {createRng} from '../../src/config/random.js'
 import {readResults} from '../../src/validator/results-log.js'
 import {mccReward} from '../../src/validator/rewards.js'
@@ -40,7 +41,8 @@ const mg: MetagraphLike = {
   uids: [...Array(N).keys()],
   hotkeys: [...Array(N).keys()].map((i) => `hk${i}`),
   stake: new Array(N).fill(0),
-  validatorPermit: new Array(N).fill(false),
+  // uid 0 (the validator) holds a validator permit
+  validatorPermit: [...Array(N).keys()].map((i) => i === 0),
   lastUpdate: new Array(N).fill(0),
   axons: [...Array(N).keys()].map((i) => ({ip: i === 0 ? '0.0.0.0' : '127.0.0.1', port: 9000 + i, hotkey: `hk${i}`})),
 }
@@ -64,7 +66,7 @@ function behaviour(label: 0 | 1) {
   }
 }
 
-function makeValidator(chain: MemoryChain, dir: string, seed: number) {
+function makeValidator(chain: MemoryChain, dir: string, seed: number, logger?: Logger) {
   let current: Challenge = {label: 0, source: 'x', image: ''}
   const rng = createRng(seed)
   const challenges = {
@@ -80,7 +82,8 @@ function makeValidator(chain: MemoryChain, dir: string, seed: number) {
   }
   return new Validator(chain, miners, challenges, {
     sampleSize: 50, timeoutS: 1, alpha: 0.1, vpermitTaoLimit: 4096, epochLength: 5, disableSetWeights: false, fullPath: dir,
-  }, createRng(seed + 1))
+    permitHint: 'bitmind stake add --amount <TAO> --netuid 1 --wallet.name v --wallet.hotkey default',
+  }, createRng(seed + 1), {logger})
 }
 
 describe('Validator loop', () => {
@@ -162,6 +165,32 @@ describe('Validator loop', () => {
     labels.push(r.label)
     expect(r.rewards[r.uids.indexOf(1)]).toBeCloseTo(mccReward(labels.map((label) => ({label, prediction: label === 1 ? 0.9 : 0.1}))), 12)
     expect(again.histories[6]).toHaveLength(1)
+  })
+
+  it('without a validator permit: says so once with the stake command, sets no weights, then sets them once permitted', async () => {
+    const lines: string[] = []
+    const logger = createLogger({write: (l) => lines.push(l)})
+    const noPermit = {...structuredClone(mg), validatorPermit: new Array<boolean>(N).fill(false)}
+    const chain = new MemoryChain(noPermit, 'hk0')
+    const v = makeValidator(chain, path.join(tmp, 'nopermit'), 5, logger)
+    await v.start()
+    for (let i = 0; i < 30; i++) {
+      await v.runStep()
+      chain.block += 1
+    }
+    expect(chain.set).toEqual([])
+    const warned = lines.filter((l) => l.includes('no validator permit'))
+    expect(warned).toHaveLength(1)
+    expect(warned[0]).toContain('bitmind stake add --amount <TAO> --netuid 1 --wallet.name v --wallet.hotkey default')
+    expect(lines.filter((l) => l.includes('setting weights failed'))).toEqual([])
+    // an epoch gives the permit; the next metagraph sync sees it and weights go out
+    ;(chain.mg.validatorPermit as boolean[])[0] = true
+    for (let i = 0; i < 8; i++) {
+      await v.runStep()
+      chain.block += 1
+    }
+    expect(chain.set.length).toBeGreaterThan(0)
+    expect(lines.filter((l) => l.includes('validator permit granted'))).toHaveLength(1)
   })
 
   it('refuses to start when its hotkey is not registered', async () => {

@@ -45,7 +45,7 @@ describe('bitmind wallet create / new-hotkey / regen-hotkey / regen-coldkey / sh
       runCli(['wallet', 'new-hotkey', ...base('ops', 'h2'), '--json']),
       runCli(['wallet', 'regen-hotkey', ...base('ops', 'known'), '--mnemonic', KNOWN, '--json']),
       // stdin is not a terminal: without BT_COLD_PW_COLD_1 the password prompt could not be answered
-      runCli(['wallet', 'regen-coldkey', ...base('cold-1'), '--mnemonic', KNOWN, '--json'], {env: {BT_COLD_PW_COLD_1: PASSWORD}, timeoutMs: 150_000}),
+      runCli(['wallet', 'regen-coldkey', '--wallet.path', tmp, '--wallet.name', 'cold-1', '--mnemonic', KNOWN, '--json'], {env: {BT_COLD_PW_COLD_1: PASSWORD}, timeoutMs: 150_000}),
     ])
     expect(refused.code).not.toBe(0)
     expect(refused.stderr).toMatch(/--overwrite/)

@@ -9,8 +9,10 @@ export default class WalletRegenColdkey extends BitmindCommand {
   static override summary = 'Restore a coldkey from its mnemonic (or 32-byte seed)'
   static override description = 'Without --mnemonic or --seed the mnemonic is asked for on the terminal (not echoed), which keeps it out of shell history.'
   static override examples = ['<%= config.bin %> wallet regen-coldkey --wallet.name miner']
+  // a coldkey has no hotkey: only the wallet's name and folder
   static override flags = {
-    ...walletFlags,
+    'wallet.name': walletFlags['wallet.name'],
+    'wallet.path': walletFlags['wallet.path'],
     overwrite: Flags.boolean({description: 'replace existing key files', default: false}),
     'no-password': Flags.boolean({description: 'write the coldkey unencrypted (not recommended)', default: false}),
     mnemonic: Flags.string({description: 'the BIP-39 mnemonic'}),
@@ -23,7 +25,7 @@ export default class WalletRegenColdkey extends BitmindCommand {
     try {
       const mnemonic = flags.seed ? undefined : (flags.mnemonic ?? (await promptHidden('Mnemonic: ')))
       const password = await newPassword(name, flags['no-password'])
-      const r = await writeColdkey({name, hotkey: flags['wallet.hotkey'], path: flags['wallet.path']}, {password, mnemonic, seed: flags.seed, overwrite: flags.overwrite})
+      const r = await writeColdkey({name, hotkey: 'default', path: flags['wallet.path']}, {password, mnemonic, seed: flags.seed, overwrite: flags.overwrite})
       this.log(`coldkey ${r.address}`)
       return {name, coldkey: r.address}
     } catch (e) {

@@ -1,0 +1,59 @@
+import {Flags} from '@oclif/core'
+import type {KeyringPair} from '@polkadot/keyring/types'
+
+import {connectSubtensor, formatTao, freeBalance, parseTao, transferKeepAlive} from '../../chain/index.js'
+import {BitmindCommand, confirmed} from '../../config/base-command.js'
+import {subtensorFlags, walletFlags} from '../../config/flags.js'
+import {resolveEndpoint} from '../../config/networks.js'
+import {devAccountPair, openWallet, resolveDestination} from '../../wallet/index.js'
+
+export default class WalletTransfer extends BitmindCommand {
+  static override summary = 'Send TAO from the wallet’s coldkey (or a dev account on a local chain) with balances.transfer_keep_alive'
+  static override examples = [
+    '<%= config.bin %> wallet transfer --wallet.name miner --dest 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY --amount 1.5',
+    '<%= config.bin %> wallet transfer --from //Alice --dest validator --amount 1000 --subtensor.network local --yes',
+  ]
+
+  static override flags = {
+    ...walletFlags,
+    ...subtensorFlags,
+    dest: Flags.string({description: 'recipient: an SS58 address, or the name of a wallet under --wallet.path (its coldkey)', required: true}),
+    amount: Flags.string({description: 'TAO to send (e.g. 1.5; at most 9 decimals)', required: true}),
+    from: Flags.string({description: 'sign with a development account URI such as //Alice (local chains only) instead of the wallet’s coldkey'}),
+    yes: Flags.boolean({char: 'y', description: 'do not ask to confirm', default: false}),
+  }
+
+  async run(): Promise<{from: string; dest: string; amount: string; balance: string; blockHash: string}> {
+    const {flags} = await this.parse(WalletTransfer)
+    let rao: bigint
+    let dest: string
+    let endpoint: string
+    let fromAddress: string
+    let devPair: KeyringPair | undefined
+    const wallet = await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})
+    try {
+      rao = parseTao(flags.amount)
+      dest = resolveDestination(flags.dest, flags['wallet.path']).address
+      endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
+      devPair = flags.from ? await devAccountPair(flags.from) : undefined
+      fromAddress = devPair ? devPair.address : wallet.coldkeyAddress
+    } catch (e) {
+      this.fail((e as Error).message)
+    }
+    if (dest === fromAddress) this.fail(`--dest is the sender itself (${dest}): nothing to send`)
+    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    try {
+      const free = await freeBalance(client, fromAddress)
+      if (free < rao) this.fail(`insufficient funds: ${fromAddress} holds ${formatTao(free)} TAO, less than the ${formatTao(rao)} TAO to send`)
+      const no = await confirmed(`Send ${formatTao(rao)} TAO from ${fromAddress} to ${dest} on ${endpoint}?`, flags.yes)
+      if (no) this.fail(no)
+      const signer = devPair ?? (await wallet.coldkeyPair().catch((e: Error) => this.fail(e.message)))
+      const r = await transferKeepAlive(client, signer, dest, rao).catch((e: Error) => this.fail(e.message))
+      const after = await freeBalance(client, fromAddress)
+      this.log(`sent ${formatTao(rao)} TAO from ${fromAddress} to ${dest}; the sender now holds ${formatTao(after)} TAO`)
+      return {from: fromAddress, dest, amount: formatTao(rao), balance: formatTao(after), blockHash: r.blockHash}
+    } finally {
+      await client.close()
+    }
+  }
+}
