@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import * as ort from 'onnxruntime-node'
 
-import {centerCropResize, toNCHW, toNHWC, type RgbImage} from '../image/index.js'
+import {centerCropResize, writeNCHW, writeNHWC, type RgbImage} from '../image/index.js'
 import {sigmoid, type Detector} from './detector.js'
 import {parseDetectorMetadata, readOnnxMetadataProps, type DetectorMetadata} from './onnx-meta.js'
 
@@ -71,9 +71,11 @@ export class OnnxDetector implements Detector {
 
   async predict(images: RgbImage[]): Promise<number[]> {
     if (images.length === 0) return []
-    const prepped = await Promise.all(images.map((im) => centerCropResize(im, this.inputSize)))
+    const s = this.inputSize
     const norm = {...(this.meta.mean ? {mean: this.meta.mean} : {}), ...(this.meta.std ? {std: this.meta.std} : {})}
-    const batch = this.meta.layout === 'NCHW' ? toNCHW(prepped, norm) : toNHWC(prepped, norm)
+    const batch = new Float32Array(images.length * 3 * s * s)
+    const write = this.meta.layout === 'NCHW' ? writeNCHW : writeNHWC
+    for (const [n, im] of images.entries()) write(batch, n, await centerCropResize(im, s), norm)
     return this.run(batch, images.length)
   }
 

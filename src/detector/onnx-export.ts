@@ -6,7 +6,7 @@ import {promises as fs} from 'node:fs'
 
 import onnxPkg from 'onnx-proto'
 
-import {nprBlocks, nprStateDictShapes} from './npr.js'
+import {nprBlocks, nprStateDictShapes} from './npr-arch.js'
 import {META} from './onnx-meta.js'
 import {StateDictMismatchError, sameShape, type StateDict} from './state-dict.js'
 
