@@ -4,8 +4,11 @@
 // Calibration images: N files spread over the split (both classes), each turned into one seeded challenge
 // (augmentChallenge: rotation, RandomResizedCrop to the model's size, flips; JPEG q75, decoded) as `eval --challenge`
 // does, so the activation ranges are those of what a miner is sent. Never the test split.
-import {writeFileSync} from 'node:fs'
+// KEEP_QDQ=1 keeps the QDQ file. PERCENTILE=99.99 (env) clips each range at that percentile (averaged over batches) instead of min/max.
+import {rmSync, writeFileSync} from 'node:fs'
 import path from 'node:path'
+
+import * as ort from 'onnxruntime-node'
 
 import {createRng} from '../dist/config/random.js'
 import {calibrateNpr, quantizeNprOnnx} from '../dist/detector/quantize.js'
@@ -28,7 +31,13 @@ for (const f of picked) {
   images.push(await decodeImage(await encodeJpeg(await augmentChallenge(img, rng, size), 75)))
 }
 const t0 = performance.now()
-const ranges = await calibrateNpr(sd, images, {inputSize: size})
-const bytes = quantizeNprOnnx(sd, ranges, {inputSize: size, metadata: {'bitmind.calibration': `${images.length} ${split} challenges of ${path.basename(corpus)}`}})
-writeFileSync(out, bytes)
-console.log(`${out}: ${(bytes.length / 1e6).toFixed(2)} MB, ${ranges.size} activation ranges from ${images.length} ${split} challenges (${((performance.now() - t0) / 1000).toFixed(1)} s)`)
+const percentile = process.env.PERCENTILE ? Number(process.env.PERCENTILE) : undefined
+const ranges = await calibrateNpr(sd, images, {inputSize: size, ...(percentile ? {percentile} : {})})
+const bytes = quantizeNprOnnx(sd, ranges, {inputSize: size, metadata: {'bitmind.calibration': `${images.length} ${split} challenges of ${path.basename(corpus)}, ${percentile ? `percentile ${percentile}` : 'min/max'}`}})
+// ONNX Runtime's hardware-independent ('extended') graph optimisations saved into the file: the QDQ pairs fused into
+// QLinearConv / QLinearAdd once here instead of at every load (the QDQ form stays in OUT.qdq.onnx for other runtimes).
+const qdq = out.replace(/\.onnx$/, '') + '.qdq.onnx'
+writeFileSync(qdq, bytes)
+await (await ort.InferenceSession.create(qdq, {graphOptimizationLevel: 'extended', optimizedModelFilePath: out})).release()
+if (!process.env.KEEP_QDQ) rmSync(qdq)
+console.log(`${out}: QDQ ${(bytes.length / 1e6).toFixed(2)} MB, optimised by ONNX Runtime, ${ranges.size} activation ranges from ${images.length} ${split} challenges (${((performance.now() - t0) / 1000).toFixed(1)} s)`)

@@ -14,6 +14,12 @@ export interface OnnxDetectorOptions {
   provider?: string
   /** intra-op threads; default: all cores */
   threads?: number
+  /**
+   * let ONNX Runtime's idle threads spin-wait for work (default false): spinning burns CPU that the decode, the
+   * HTTP server and other processes need; without it the model took 20–35 % less CPU and less wall time on a
+   * loaded 2-core machine (BENCHMARKS.md)
+   */
+  spin?: boolean
   name?: string
 }
 
@@ -38,6 +44,7 @@ export class OnnxDetector implements Detector {
         intraOpNumThreads: opts.threads ?? os.availableParallelism(),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        extra: {session: {intra_op: {allow_spinning: opts.spin ? '1' : '0'}, inter_op: {allow_spinning: opts.spin ? '1' : '0'}}},
       })
     } catch (err) {
       throw new Error(`${label}: cannot load ONNX model: ${(err as Error).message.split('\n')[0]}`)

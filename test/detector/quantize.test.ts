@@ -63,7 +63,7 @@ describe('int8 static quantization (QDQ)', () => {
   it('writes int8 weights behind DequantizeLinear and scores close to the float model', async () => {
     const calib = images(16, size, 1)
     const ranges = await calibrateNpr(sd, calib, {inputSize: size})
-    expect(ranges.size).toBe(1 + 1 + 7 * 4 + 2) // npr, stem, 7 blocks × (relu1, relu2, conv3, out), 2 downsamples
+    expect(ranges.size).toBe(1 + 7 * 4 + 2) // stem, 7 blocks × (relu1, relu2, conv3, out), 2 downsamples
     for (const r of ranges.values()) expect(r.max).toBeGreaterThan(r.min)
     expect(ranges.get('layer1.0.relu1')!.min).toBe(0)
 
@@ -71,6 +71,7 @@ describe('int8 static quantization (QDQ)', () => {
     const model = onnx.ModelProto.decode(bytes)
     const ops = model.graph!.node!.map((n) => n.opType)
     expect(ops.filter((o) => o === 'Conv').length).toBe(1 + 7 * 3 + 2)
+    expect(model.graph!.initializer!.some((t) => t.name === 'conv1.weight.q')).toBe(false) // the stem stays float
     expect(ops.filter((o) => o === 'QuantizeLinear').length).toBe(ranges.size + 1) // + the max-pool output
     const w = model.graph!.initializer!.find((t) => t.name === 'layer2.3.conv3.weight.q')!
     expect(w.dataType).toBe(onnx.TensorProto.DataType.INT8)
@@ -94,6 +95,6 @@ describe('int8 static quantization (QDQ)', () => {
   })
 
   it('refuses to quantize without a range for every activation', () => {
-    expect(() => quantizeNprOnnx(sd, new Map(), {inputSize: size})).toThrow(/no calibration range for npr/)
+    expect(() => quantizeNprOnnx(sd, new Map(), {inputSize: size})).toThrow(/no calibration range for stem.relu/)
   })
 })
