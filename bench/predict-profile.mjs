@@ -24,7 +24,8 @@ let t0 = t()
 const image = await import('../dist/image/index.js')
 const tImage = t() - t0
 t0 = t()
-const detectorMod = await import('../dist/detector/index.js')
+// what the CLI imports for an .onnx model (detector/index.js would pull in tfjs as well)
+const detectorMod = {...(await import('../dist/detector/load.js')), ...(await import('../dist/detector/predict-files.js'))}
 const tDetector = t() - t0
 t0 = t()
 const det = await detectorMod.loadDetector(model, {engine: 'onnx'})
