@@ -7,7 +7,9 @@ import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag, loggingFlags} from '../config/flags.js'
 import {DEFAULT_MODEL_PATH, DEFAULT_MODEL_TFJS_DIR} from '../config/paths.js'
 import {Progress} from '../config/progress.js'
-import {collectImageFiles, loadDetector, ModelNotFoundError, predictFiles, type FileResult} from '../detector/index.js'
+// the modules themselves, not detector/index.js: that one pulls in tfjs, which an .onnx model does not need
+import {loadDetector, ModelNotFoundError} from '../detector/load.js'
+import {collectImageFiles, predictFiles, type FileResult} from '../detector/predict-files.js'
 
 function defaultModel(): string | undefined {
   if (existsSync(DEFAULT_MODEL_PATH)) return DEFAULT_MODEL_PATH

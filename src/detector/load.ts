@@ -1,15 +1,13 @@
 import {existsSync, promises as fs} from 'node:fs'
 import path from 'node:path'
 
-import {resolveBackend} from './backend.js'
 import type {Detector} from './detector.js'
-import {NprNet} from './npr.js'
 import {buildNprOnnx} from './onnx-export.js'
 import {OnnxDetector} from './onnx-detector.js'
 import {importPth} from './pth.js'
 import type {StateDict} from './state-dict.js'
-import {readStateDict} from './tfjs-io.js'
-import {TfjsDetector} from './tfjs-detector.js'
+
+// tfjs costs ~0.3–0.6 s to import: the modules that need it are loaded only when a tfjs model or engine is used.
 
 export type Engine = 'onnx' | 'tfjs'
 
@@ -45,6 +43,7 @@ export async function loadDetector(modelPath: string, opts: LoadDetectorOptions 
   let inputSize = size
   if (stat.isDirectory()) {
     if (existsSync(path.join(modelPath, 'model.json'))) {
+      const {readStateDict} = await import('./tfjs-io.js')
       const r = await readStateDict(modelPath)
       sd = r.sd
       inputSize = opts.inputSize ?? r.inputSize ?? 224
@@ -70,6 +69,7 @@ export async function loadDetector(modelPath: string, opts: LoadDetectorOptions 
     }
     return OnnxDetector.load(bytes, onnxOpts(opts, name))
   }
+  const [{resolveBackend}, {NprNet}, {TfjsDetector}] = await Promise.all([import('./backend.js'), import('./npr.js'), import('./tfjs-detector.js')])
   await resolveBackend(opts.backend, opts.log)
   const net = new NprNet({seed: 0})
   try {

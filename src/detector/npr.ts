@@ -5,83 +5,13 @@
  */
 import * as tf from '@tensorflow/tfjs'
 
+import {nprBlocks, nprLayout, nprStateDictShapes, type BlockDef} from './npr-arch.js'
 import {StateDictMismatchError, sameShape, type StateDict} from './state-dict.js'
 
 const BN_EPS = 1e-5
 const BN_MOMENTUM = 0.1
 
-interface ConvDef {
-  kind: 'conv'
-  key: string
-  inC: number
-  outC: number
-  k: number
-}
-
-interface BnDef {
-  kind: 'bn'
-  key: string
-  c: number
-}
-
-interface BlockDef {
-  prefix: string
-  inC: number
-  planes: number
-  stride: number
-  downsample: boolean
-}
-
-/** layer1: 3 bottlenecks 64→256; layer2: 4 bottlenecks 128→512, stride 2 in block 0. */
-export function nprBlocks(): BlockDef[] {
-  const blocks: BlockDef[] = []
-  let inC = 64
-  for (const [layer, planes, count, stride] of [[1, 64, 3, 1], [2, 128, 4, 2]] as const) {
-    for (let i = 0; i < count; i++) {
-      const s = i === 0 ? stride : 1
-      blocks.push({prefix: `layer${layer}.${i}`, inC, planes, stride: s, downsample: i === 0 && (s !== 1 || inC !== planes * 4)})
-      inC = planes * 4
-    }
-  }
-  return blocks
-}
-
-/** Every parameter in state_dict order. */
-function layout(): Array<ConvDef | BnDef | {kind: 'fc'}> {
-  const defs: Array<ConvDef | BnDef | {kind: 'fc'}> = [
-    {kind: 'conv', key: 'conv1', inC: 3, outC: 64, k: 3},
-    {kind: 'bn', key: 'bn1', c: 64},
-  ]
-  for (const b of nprBlocks()) {
-    const p = b.prefix
-    defs.push(
-      {kind: 'conv', key: `${p}.conv1`, inC: b.inC, outC: b.planes, k: 1},
-      {kind: 'bn', key: `${p}.bn1`, c: b.planes},
-      {kind: 'conv', key: `${p}.conv2`, inC: b.planes, outC: b.planes, k: 3},
-      {kind: 'bn', key: `${p}.bn2`, c: b.planes},
-      {kind: 'conv', key: `${p}.conv3`, inC: b.planes, outC: b.planes * 4, k: 1},
-      {kind: 'bn', key: `${p}.bn3`, c: b.planes * 4},
-    )
-    if (b.downsample) {
-      defs.push({kind: 'conv', key: `${p}.downsample.0`, inC: b.inC, outC: b.planes * 4, k: 1}, {kind: 'bn', key: `${p}.downsample.1`, c: b.planes * 4})
-    }
-  }
-  defs.push({kind: 'fc'})
-  return defs
-}
-
-/** The state_dict keys and PyTorch shapes of NPR, in order (146 keys). */
-export function nprStateDictShapes(): Array<[string, number[]]> {
-  const out: Array<[string, number[]]> = []
-  for (const d of layout()) {
-    if (d.kind === 'conv') out.push([`${d.key}.weight`, [d.outC, d.inC, d.k, d.k]])
-    else if (d.kind === 'bn') {
-      for (const s of ['weight', 'bias', 'running_mean', 'running_var']) out.push([`${d.key}.${s}`, [d.c]])
-      out.push([`${d.key}.num_batches_tracked`, []])
-    } else out.push(['fc1.weight', [1, 512]], ['fc1.bias', [1]])
-  }
-  return out
-}
+export {nprBlocks, nprStateDictShapes} from './npr-arch.js'
 
 /** NPR = x − up2(down2(x)), nearest both ways: each pixel minus the top-left pixel of its 2×2 block. */
 export function nprResidual(x: tf.Tensor4D): tf.Tensor4D {
@@ -119,7 +49,7 @@ export class NprNet {
   constructor(opts: NprNetOptions = {}) {
     let seed = opts.seed ?? Math.floor(Math.random() * 2 ** 31)
     const nextSeed = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31)
-    for (const d of layout()) {
+    for (const d of nprLayout()) {
       if (d.kind === 'conv') {
         const std = Math.sqrt(2 / (d.outC * d.k * d.k))
         this.convs.set(d.key, tf.variable(tf.randomNormal([d.k, d.k, d.inC, d.outC], 0, std, 'float32', nextSeed()), true))
@@ -141,7 +71,7 @@ export class NprNet {
   /** Weights and BN affine parameters, in state_dict order (running statistics are buffers, not trained). */
   trainableVariables(): tf.Variable[] {
     const out: tf.Variable[] = []
-    for (const d of layout()) {
+    for (const d of nprLayout()) {
       if (d.kind === 'conv') out.push(this.convs.get(d.key)!)
       else if (d.kind === 'bn') out.push(this.bns.get(d.key)!.gamma, this.bns.get(d.key)!.beta)
     }
@@ -205,7 +135,7 @@ export class NprNet {
   stateDict(): StateDict {
     const sd: StateDict = new Map()
     const put = (key: string, t: tf.Tensor, shape: number[]) => sd.set(key, {shape, data: Float32Array.from(t.dataSync() as Float32Array)})
-    for (const d of layout()) {
+    for (const d of nprLayout()) {
       if (d.kind === 'conv') {
         const w = this.convs.get(d.key)!
         tf.tidy(() => {
@@ -249,7 +179,7 @@ export class NprNet {
         v.assign(t)
       })
     }
-    for (const d of layout()) {
+    for (const d of nprLayout()) {
       if (d.kind === 'conv') assign(this.convs.get(d.key)!, `${d.key}.weight`, [d.outC, d.inC, d.k, d.k], [2, 3, 1, 0])
       else if (d.kind === 'bn') {
         const p = this.bns.get(d.key)!

@@ -5,7 +5,7 @@ import path from 'node:path'
 
 import * as ort from 'onnxruntime-node'
 
-import {centerCropResize, toNCHW, toNHWC, type RgbImage} from '../image/index.js'
+import {centerCropResize, writeNCHW, writeNHWC, type RgbImage} from '../image/index.js'
 import {sigmoid, type Detector} from './detector.js'
 import {parseDetectorMetadata, readOnnxMetadataProps, type DetectorMetadata} from './onnx-meta.js'
 
@@ -14,6 +14,12 @@ export interface OnnxDetectorOptions {
   provider?: string
   /** intra-op threads; default: all cores */
   threads?: number
+  /**
+   * let ONNX Runtime's idle threads spin-wait for work (default false): spinning burns CPU that the decode, the
+   * HTTP server and other processes need; without it the model took 20–35 % less CPU and less wall time on a
+   * loaded 2-core machine (BENCHMARKS.md)
+   */
+  spin?: boolean
   name?: string
 }
 
@@ -38,6 +44,7 @@ export class OnnxDetector implements Detector {
         intraOpNumThreads: opts.threads ?? os.availableParallelism(),
         interOpNumThreads: 1,
         graphOptimizationLevel: 'all',
+        extra: {session: {intra_op: {allow_spinning: opts.spin ? '1' : '0'}, inter_op: {allow_spinning: opts.spin ? '1' : '0'}}},
       })
     } catch (err) {
       throw new Error(`${label}: cannot load ONNX model: ${(err as Error).message.split('\n')[0]}`)
@@ -71,9 +78,11 @@ export class OnnxDetector implements Detector {
 
   async predict(images: RgbImage[]): Promise<number[]> {
     if (images.length === 0) return []
-    const prepped = await Promise.all(images.map((im) => centerCropResize(im, this.inputSize)))
+    const s = this.inputSize
     const norm = {...(this.meta.mean ? {mean: this.meta.mean} : {}), ...(this.meta.std ? {std: this.meta.std} : {})}
-    const batch = this.meta.layout === 'NCHW' ? toNCHW(prepped, norm) : toNHWC(prepped, norm)
+    const batch = new Float32Array(images.length * 3 * s * s)
+    const write = this.meta.layout === 'NCHW' ? writeNCHW : writeNHWC
+    for (const [n, im] of images.entries()) write(batch, n, await centerCropResize(im, s), norm)
     return this.run(batch, images.length)
   }
 

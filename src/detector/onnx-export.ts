@@ -6,60 +6,14 @@ import {promises as fs} from 'node:fs'
 
 import onnxPkg from 'onnx-proto'
 
-import {nprBlocks, nprStateDictShapes} from './npr.js'
+import {nprBlocks, nprStateDictShapes} from './npr-arch.js'
+import {GraphBuilder, valueInfo} from './onnx-graph.js'
 import {META} from './onnx-meta.js'
 import {StateDictMismatchError, sameShape, type StateDict} from './state-dict.js'
 
 const {onnx} = onnxPkg
-const F32 = onnx.TensorProto.DataType.FLOAT
-const I64 = onnx.TensorProto.DataType.INT64
-const AT = onnx.AttributeProto.AttributeType
 
 export const NPR_ARCHITECTURE = 'npr-resnet50-layer2'
-
-type Attr = number | number[] | string
-function attr(name: string, v: Attr) {
-  if (typeof v === 'string') return onnx.AttributeProto.create({name, type: AT.STRING, s: Buffer.from(v)})
-  if (Array.isArray(v)) return onnx.AttributeProto.create({name, type: AT.INTS, ints: v})
-  return Number.isInteger(v) ? onnx.AttributeProto.create({name, type: AT.INT, i: v}) : onnx.AttributeProto.create({name, type: AT.FLOAT, f: v})
-}
-
-function valueInfo(name: string, dims: Array<number | string>) {
-  return onnx.ValueInfoProto.create({
-    name,
-    type: onnx.TypeProto.create({
-      tensorType: onnx.TypeProto.Tensor.create({
-        elemType: F32,
-        shape: onnx.TensorShapeProto.create({
-          dim: dims.map((d) => (typeof d === 'number' ? onnx.TensorShapeProto.Dimension.create({dimValue: d}) : onnx.TensorShapeProto.Dimension.create({dimParam: d}))),
-        }),
-      }),
-    }),
-  })
-}
-
-class GraphBuilder {
-  readonly nodes: ReturnType<typeof onnx.NodeProto.create>[] = []
-  readonly inits: ReturnType<typeof onnx.TensorProto.create>[] = []
-  private n = 0
-
-  node(op: string, inputs: string[], attrs: Record<string, Attr> = {}, output?: string): string {
-    const out = output ?? `${op.toLowerCase()}_${this.n++}`
-    this.nodes.push(onnx.NodeProto.create({opType: op, input: inputs, output: [out], name: out, attribute: Object.entries(attrs).map(([k, v]) => attr(k, v))}))
-    return out
-  }
-
-  floats(name: string, dims: number[], data: Float32Array): string {
-    const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
-    this.inits.push(onnx.TensorProto.create({name, dataType: F32, dims, rawData: Buffer.from(raw)}))
-    return name
-  }
-
-  ints(name: string, values: number[]): string {
-    this.inits.push(onnx.TensorProto.create({name, dataType: I64, dims: [values.length], int64Data: values}))
-    return name
-  }
-}
 
 export interface NprOnnxOptions {
   inputSize?: number

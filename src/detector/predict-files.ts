@@ -39,30 +39,43 @@ export function verdict(p: number): 'real' | 'fake' {
   return p > 0.5 ? 'fake' : 'real'
 }
 
+type Decoded = {file: string; image: RgbImage} | {file: string; error: string}
+
+function decodeChunk(chunk: string[]): Promise<Decoded[]> {
+  return Promise.all(chunk.map(async (file): Promise<Decoded> => {
+    try {
+      return {file, image: await decodeImage(file)}
+    } catch (err) {
+      const msg = err instanceof ImageDecodeError ? err.message : `${file}: ${(err as Error).message.split('\n')[0]}`
+      return {file, error: msg}
+    }
+  }))
+}
+
 /**
  * Decode and score files in batches of batchSize. Unreadable files become {file, error} results and are skipped;
- * results keep the input order.
+ * results keep the input order. The next batch is decoded (sharp, on libuv's threads) while the model runs on this one.
  */
 export async function predictFiles(files: string[], detector: Detector, opts: {batchSize?: number; onProgress?: (done: number, total: number) => void} = {}): Promise<FileResult[]> {
   const batchSize = Math.max(1, opts.batchSize ?? 16)
   const results: FileResult[] = []
+  let next = files.length > 0 ? decodeChunk(files.slice(0, batchSize)) : undefined
   for (let i = 0; i < files.length; i += batchSize) {
-    const chunk = files.slice(i, i + batchSize)
-    const decoded = await Promise.all(chunk.map(async (file) => {
-      try {
-        return {file, image: await decodeImage(file)}
-      } catch (err) {
-        const msg = err instanceof ImageDecodeError ? err.message : `${file}: ${(err as Error).message.split('\n')[0]}`
-        return {file, error: msg}
-      }
-    }))
+    const decoded = await next!
+    next = i + batchSize < files.length ? decodeChunk(files.slice(i + batchSize, i + 2 * batchSize)) : undefined
     const ok = decoded.filter((d): d is {file: string; image: RgbImage} => 'image' in d)
-    const probs = ok.length ? await detector.predict(ok.map((d) => d.image)) : []
-    const byFile = new Map(ok.map((d, k) => [d, probs[k]!]))
+    let probs: number[]
+    try {
+      probs = ok.length ? await detector.predict(ok.map((d) => d.image)) : []
+    } catch (err) {
+      await next?.catch(() => {})
+      throw err
+    }
+    let k = 0
     for (const d of decoded) {
-      if ('error' in d) results.push({file: d.file, error: d.error!})
+      if ('error' in d) results.push({file: d.file, error: d.error})
       else {
-        const p = byFile.get(d as {file: string; image: RgbImage})!
+        const p = probs[k++]!
         results.push({file: d.file, probability: p, verdict: verdict(p)})
       }
     }

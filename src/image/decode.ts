@@ -13,6 +13,33 @@ function sniffSize(b: Buffer): {width: number; height: number} | undefined {
     return {width: b.readUInt32BE(16), height: b.readUInt32BE(20)}
   }
   if (b.length >= 10 && b.toString('latin1', 0, 4) === 'GIF8') return {width: b.readUInt16LE(6), height: b.readUInt16LE(8)}
+  if (b.length >= 4 && b[0] === 0xff && b[1] === 0xd8) return jpegSize(b)
+  return undefined
+}
+
+/** The frame size of a JPEG from its first SOFn marker segment; undefined when the marker walk goes wrong. */
+function jpegSize(b: Buffer): {width: number; height: number} | undefined {
+  let p = 2
+  while (p + 9 <= b.length) {
+    if (b[p] !== 0xff) return undefined
+    const m = b[p + 1]!
+    if (m === 0xff) {
+      p++ // fill byte
+      continue
+    }
+    if (m === 0xd8 || (m >= 0xd0 && m <= 0xd7) || m === 0x01) {
+      p += 2 // standalone markers
+      continue
+    }
+    const len = b.readUInt16BE(p + 2)
+    if (len < 2) return undefined
+    if (m >= 0xc0 && m <= 0xcf && m !== 0xc4 && m !== 0xc8 && m !== 0xcc) {
+      const height = b.readUInt16BE(p + 5), width = b.readUInt16BE(p + 7)
+      return width > 0 && height > 0 ? {width, height} : undefined
+    }
+    if (m === 0xda || m === 0xd9) return undefined // scan data before any frame header
+    p += 2 + len
+  }
   return undefined
 }
 

@@ -2,6 +2,7 @@ export {ImageDecodeError, type RgbImage} from './types.js'
 export {decodeImage, DEFAULT_MAX_PIXELS} from './decode.js'
 export {
   centerCropResize,
+  centerSquareBox,
   crop,
   encodeJpeg,
   encodePng,
@@ -11,6 +12,8 @@ export {
   rotate,
   toNCHW,
   toNHWC,
+  writeNCHW,
+  writeNHWC,
   type Normalisation,
 } from './transform.js'
 export {augmentChallenge, augmentTrain, randomResizedCropBox} from './augment.js'

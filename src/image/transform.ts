@@ -39,14 +39,17 @@ function roundHalfEven(x: number): number {
   return f % 2 === 0 ? f : f + 1
 }
 
-/** BitMind's base transform: centre-crop to the shorter side, then resize to size×size. */
+/** torchvision CenterCrop's box for the largest centred square: int(round((size − crop) / 2)), halves to even. */
+export function centerSquareBox(width: number, height: number): {left: number; top: number; width: number; height: number} {
+  const side = Math.min(width, height)
+  return {left: roundHalfEven((width - side) / 2), top: roundHalfEven((height - side) / 2), width: side, height: side}
+}
+
+/** BitMind's base transform: centre-crop to the shorter side, then resize to size×size (the crop is read in place). */
 export async function centerCropResize(img: RgbImage, size: number): Promise<RgbImage> {
-  const side = Math.min(img.width, img.height)
-  // torchvision CenterCrop: int(round((size - crop) / 2)), and Python rounds halves to even
-  const left = roundHalfEven((img.width - side) / 2)
-  const top = roundHalfEven((img.height - side) / 2)
-  const square = side === img.width && side === img.height ? img : crop(img, left, top, side, side)
-  return resize(square, size, size)
+  const box = centerSquareBox(img.width, img.height)
+  if (box.width === size && box.height === size) return box.width === img.width && box.height === img.height ? img : crop(img, box.left, box.top, size, size)
+  return resizeBilinearPil(img, size, size, box)
 }
 
 export interface Normalisation {
@@ -54,8 +57,15 @@ export interface Normalisation {
   std?: readonly number[]
 }
 
-function norm(opts: Normalisation): {mean: number[]; std: number[]} {
-  return {mean: [...(opts.mean ?? [0, 0, 0])], std: [...(opts.std ?? [1, 1, 1])]}
+/** (v/255 − mean)/std for every byte value, per channel, computed as the per-pixel formula would (same float32s). */
+function lookupTables(opts: Normalisation): Float32Array[] {
+  const mean = opts.mean ?? [0, 0, 0]
+  const std = opts.std ?? [1, 1, 1]
+  return [0, 1, 2].map((c) => {
+    const t = new Float32Array(256)
+    for (let v = 0; v < 256; v++) t[v] = (v / 255 - mean[c]!) / std[c]!
+    return t
+  })
 }
 
 function checkSameSize(images: RgbImage[]): {w: number; h: number} {
@@ -65,36 +75,47 @@ function checkSameSize(images: RgbImage[]): {w: number; h: number} {
   return {w, h}
 }
 
+/** Write one image into slot n of a float32 N×3×H×W batch (x/255, then (x − mean)/std per channel when given). */
+export function writeNCHW(out: Float32Array, n: number, im: RgbImage, opts: Normalisation = {}, luts = lookupTables(opts)): void {
+  const plane = im.width * im.height
+  const base = n * 3 * plane
+  const d = im.data
+  const [l0, l1, l2] = luts as [Float32Array, Float32Array, Float32Array]
+  for (let i = 0, p = 0; i < plane; i++, p += 3) {
+    out[base + i] = l0[d[p]!]!
+    out[base + plane + i] = l1[d[p + 1]!]!
+    out[base + 2 * plane + i] = l2[d[p + 2]!]!
+  }
+}
+
+/** Write one image into slot n of a float32 N×H×W×3 batch. */
+export function writeNHWC(out: Float32Array, n: number, im: RgbImage, opts: Normalisation = {}, luts = lookupTables(opts)): void {
+  const per = im.width * im.height * 3
+  const o = n * per
+  const d = im.data
+  const [l0, l1, l2] = luts as [Float32Array, Float32Array, Float32Array]
+  for (let i = 0; i < per; i += 3) {
+    out[o + i] = l0[d[i]!]!
+    out[o + i + 1] = l1[d[i + 1]!]!
+    out[o + i + 2] = l2[d[i + 2]!]!
+  }
+}
+
 /** Batch → float32 N×3×H×W with x/255, then (x − mean)/std per channel when given. */
 export function toNCHW(images: RgbImage[], opts: Normalisation = {}): Float32Array {
   const {w, h} = checkSameSize(images)
-  const {mean, std} = norm(opts)
-  const plane = w * h
-  const out = new Float32Array(images.length * 3 * plane)
-  images.forEach((im, n) => {
-    const base = n * 3 * plane
-    for (let c = 0; c < 3; c++) {
-      const m = mean[c]!, s = std[c]!
-      const o = base + c * plane
-      for (let i = 0; i < plane; i++) out[o + i] = (im.data[i * 3 + c]! / 255 - m) / s
-    }
-  })
+  const out = new Float32Array(images.length * 3 * w * h)
+  const luts = lookupTables(opts)
+  images.forEach((im, n) => writeNCHW(out, n, im, opts, luts))
   return out
 }
 
 /** Batch → float32 N×H×W×3 with x/255, then (x − mean)/std per channel when given. */
 export function toNHWC(images: RgbImage[], opts: Normalisation = {}): Float32Array {
   const {w, h} = checkSameSize(images)
-  const {mean, std} = norm(opts)
-  const per = w * h * 3
-  const out = new Float32Array(images.length * per)
-  images.forEach((im, n) => {
-    const o = n * per
-    for (let i = 0; i < per; i++) {
-      const c = i % 3
-      out[o + i] = (im.data[i]! / 255 - mean[c]!) / std[c]!
-    }
-  })
+  const out = new Float32Array(images.length * w * h * 3)
+  const luts = lookupTables(opts)
+  images.forEach((im, n) => writeNHWC(out, n, im, opts, luts))
   return out
 }
 

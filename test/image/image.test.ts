@@ -10,8 +10,9 @@ import {createRng} from '../../src/config/random.js'
 import {augmentChallenge, augmentTrain, randomResizedCropBox} from '../../src/image/augment.js'
 import {
   centerCropResize, crop, decodeImage, encodeJpeg, encodePng, flipHorizontal, flipVertical, ImageDecodeError, resize,
-  rotate, toNCHW, toNHWC, type RgbImage,
+  rotate, toNCHW, toNHWC, writeNCHW, type RgbImage,
 } from '../../src/image/index.js'
+import {resizeBilinearPil} from '../../src/image/resample.js'
 
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'bitmind-image-'))
 
@@ -241,5 +242,41 @@ describe('resize matches Pillow BILINEAR (torchvision Resize on PIL images)', ()
     let maxErr = 0
     for (let i = 0; i < got.data.length; i++) maxErr = Math.max(maxErr, Math.abs(got.data[i]! - want.data[i]!))
     expect(maxErr).toBe(0)
+  })
+})
+
+describe('resizing a box in place equals cropping first', () => {
+  it.each([224, 320])('centerCropResize(300x290 → %i) equals Pillow crop().resize()', async (size) => {
+    const src = await decodeImage(path.resolve('test/fixtures/images/sample-pil-bilinear-300x290.png'))
+    const want = await decodeImage(path.resolve(`test/fixtures/images/sample-300x290-centre-crop-pil-bilinear-${size}.png`))
+    const got = await centerCropResize(src, size)
+    expect([got.width, got.height]).toEqual([size, size])
+    expect(Buffer.from(got.data).equals(Buffer.from(want.data))).toBe(true)
+  })
+
+  it('matches crop() + resize for random images, boxes and targets (both passes, one pass, none)', async () => {
+    const rng = createRng(11)
+    for (let t = 0; t < 40; t++) {
+      const w = 5 + Math.floor(rng() * 60), h = 5 + Math.floor(rng() * 60)
+      const img = {data: Uint8Array.from({length: w * h * 3}, () => Math.floor(rng() * 256)), width: w, height: h}
+      const bw = 1 + Math.floor(rng() * w), bh = 1 + Math.floor(rng() * h)
+      const box = {left: Math.floor(rng() * (w - bw + 1)), top: Math.floor(rng() * (h - bh + 1)), width: bw, height: bh}
+      const tw = t % 4 === 0 ? bw : 1 + Math.floor(rng() * 80)
+      const th = t % 5 === 0 ? bh : 1 + Math.floor(rng() * 80)
+      const want = await resize(crop(img, box.left, box.top, bw, bh), tw, th)
+      const got = resizeBilinearPil(img, tw, th, box)
+      expect([got.width, got.height]).toEqual([tw, th])
+      expect(Buffer.from(got.data).equals(Buffer.from(want.data))).toBe(true)
+    }
+    expect(() => resizeBilinearPil(gradient(6, 4), 3, 3, {left: 4, top: 0, width: 3, height: 2})).toThrow(RangeError)
+  })
+
+  it('writeNCHW fills one slot of a batch with x/255 per plane', () => {
+    const img = gradient(3, 2)
+    const out = new Float32Array(2 * 3 * 6).fill(-1)
+    writeNCHW(out, 1, img)
+    expect(Array.from(out.subarray(0, 18))).toEqual(Array(18).fill(-1))
+    expect(Array.from(out.subarray(18))).toEqual(Array.from(toNCHW([img])))
+    expect(out[18 + 6 + 4]).toBe(Math.fround(10 / 255))
   })
 })
