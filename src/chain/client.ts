@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {ApiPromise, WsProvider} from '@polkadot/api'
+import {ApiPromise} from '@polkadot/api'
 import type {SubmittableExtrinsic} from '@polkadot/api/types'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import {u8aToHex} from '@polkadot/util'
@@ -11,6 +11,7 @@ import {z} from 'zod'
 
 import {ChainCallError, describeDispatchError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
+import {BackoffWsProvider, type ConnectionEvent} from './reconnect.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
 import {weightsForEmit} from './weights.js'
@@ -90,6 +91,8 @@ export interface ConnectOptions {
   blockTimeS?: number
   /** folder for commit-reveal salts kept until the reveal (default ~/.bittensor/bitmind/commits) */
   commitDir?: string
+  /** told once when an established connection drops and once when it is back (reconnects use backoff) */
+  onConnectionEvent?: (e: ConnectionEvent) => void
 }
 
 const beaconConfigSchema = z.object({
@@ -582,13 +585,14 @@ function decodeAxon(raw: unknown, hotkey: string, coldkey: string): AxonInfo {
 /** Connect (auto-reconnecting WsProvider) and check the chain is a Subtensor. */
 export async function connectSubtensor(endpoint: string, opts: ConnectOptions = {}): Promise<SubtensorClient> {
   const timeoutMs = opts.timeoutMs ?? 30_000
-  const provider = new WsProvider(endpoint, 2500)
+  const provider = new BackoffWsProvider(endpoint)
   try {
     const api = await withTimeout(ApiPromise.create({provider, noInitWarn: true}), timeoutMs, `no Subtensor metadata from ${endpoint}`)
     if (!api.tx.subtensorModule) {
       await api.disconnect()
       throw new Error(`${endpoint} is not a Subtensor chain (no SubtensorModule)`)
     }
+    if (opts.onConnectionEvent) provider.onConnectionEvent(opts.onConnectionEvent)
     return new SubtensorClient(api, endpoint, opts)
   } catch (err) {
     await provider.disconnect().catch(() => {})

@@ -29,6 +29,7 @@ export class Miner<I> {
   private readonly log: Logger
   private syncTimer: NodeJS.Timeout | undefined
   private lastSyncBlock = 0
+  private syncFailing = false
 
   private constructor(private readonly opts: MinerOptions<I>, mg: MetagraphLike, block: number) {
     this.mg = mg
@@ -100,8 +101,11 @@ export class Miner<I> {
           this.mg = await this.opts.chain.metagraph()
           this.lastSyncBlock = block
           this.log.info('metagraph synced', {block, n: this.mg.uids.length})
+          this.syncFailing = false
         } catch (err) {
-          this.log.warn('metagraph sync failed; keeping the previous one', {error: (err as Error).message})
+          // once per outage: a chain that is down for an hour must not print a line every check
+          if (!this.syncFailing) this.log.warn('metagraph sync failed; keeping the previous one', {error: (err as Error).message})
+          this.syncFailing = true
         }
       })()
     }, checkMs)

@@ -5,7 +5,7 @@ import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {createRng, randomSeed} from '../config/random.js'
 import {Dendrite} from '../protocol/index.js'
-import {connectSubtensor} from '../chain/index.js'
+import {connectSubtensor, logConnectionEvents} from '../chain/index.js'
 import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
@@ -59,7 +59,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
     seed,
     generation: opts.data.generation && {...opts.data.generation, onError: (err) => log.warn('background generation failed', {error: err.message})},
   })
-  const client = await connectSubtensor(endpoint).catch(async (err: unknown) => {
+  const client = await connectSubtensor(endpoint, {onConnectionEvent: logConnectionEvents(log.child('chain'))}).catch(async (err: unknown) => {
     await data.dispose()
     throw err
   })
