@@ -61,6 +61,7 @@ on disk switches the served model on the next request; a file that does not load
             maxQueue: flags['axon.max_queue'],
             perCallerConcurrency: flags['axon.per_caller'],
             bodyTimeoutMs: flags['axon.body_timeout'] * 1000,
+            headersTimeoutMs: flags['axon.headers_timeout'] * 1000,
             maxConnections: flags['axon.max_connections'],
           }},
         modelPath,

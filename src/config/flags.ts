@@ -46,6 +46,7 @@ export const axonLimitFlags = {
   'axon.max_queue': Flags.integer({description: 'requests waiting at most (more: 503)', default: 256, min: 0}),
   'axon.per_caller': Flags.integer({description: 'requests one caller hotkey may have in flight (more: 503)', default: 16, min: 1}),
   'axon.body_timeout': Flags.integer({description: 'seconds for a request body to arrive (slower: 408)', default: 10, min: 1}),
+  'axon.headers_timeout': Flags.integer({description: 'seconds for request headers to arrive (slower: connection closed)', default: 10, min: 1}),
   'axon.max_connections': Flags.integer({description: 'open connections at most (more are refused)', default: 1024, min: 1}),
 }
 

@@ -24,6 +24,7 @@ export interface AxonLimits {
   maxQueue?: number
   perCallerConcurrency?: number
   bodyTimeoutMs?: number
+  headersTimeoutMs?: number
   maxConnections?: number
 }
 

@@ -89,7 +89,9 @@ export class Axon {
     })
     this.log = opts.logger ?? silentLogger
     this.maxBody = opts.maxBodyBytes ?? 24 * 1024 * 1024
-    this.server = http.createServer((req, res) => void this.handle(req, res))
+    // Node checks header/request deadlines only this often (default 30 s, far beyond the deadlines themselves)
+    const checkMs = Math.max(100, Math.min(1000, (opts.headersTimeoutMs ?? 10_000) / 2))
+    this.server = http.createServer({connectionsCheckingInterval: checkMs}, (req, res) => void this.handle(req, res))
     this.server.keepAliveTimeout = 65_000
     this.bodyTimeoutMs = opts.bodyTimeoutMs ?? 10_000
     this.server.headersTimeout = opts.headersTimeoutMs ?? 10_000
