@@ -2,9 +2,9 @@ import {WsProvider} from '@polkadot/api'
 
 /** First retry after this long, doubling per failed attempt up to RECONNECT_MAX_MS. */
 export const RECONNECT_MIN_MS = 500
-export const RECONNECT_MAX_MS = 10_000
+export const RECONNECT_MAX_MS = 5_000
 
-/** Delay before reconnect attempt `n` (0-based): 0.5 s, 1 s, 2 s, … capped at 10 s. */
+/** Delay before reconnect attempt `n` (0-based): 0.5 s, 1 s, 2 s, 4 s, then every 5 s. */
 export function backoffMs(attempt: number, minMs = RECONNECT_MIN_MS, maxMs = RECONNECT_MAX_MS): number {
   return Math.min(maxMs, minMs * 2 ** Math.min(attempt, 30))
 }

@@ -96,6 +96,7 @@ export class Miner<I> {
     this.syncTimer = setInterval(() => {
       void (async () => {
         try {
+          if (this.opts.chain.connected?.() === false) throw new Error('chain connection is down')
           const block = await this.opts.chain.currentBlock()
           if (block - this.lastSyncBlock < epoch) return
           this.mg = await this.opts.chain.metagraph()

@@ -21,6 +21,8 @@ export interface ValidatorChain {
   weightLimits(): Promise<{minAllowedWeights: number; maxWeightLimit: number}>
   /** submit u16 weights (plain, commit-reveal or timelocked: the chain client decides) */
   setWeights(uids: number[], weights: number[]): Promise<void>
+  /** false while the connection is down: chain work is skipped rather than failed call by call */
+  connected?(): boolean
 }
 
 export interface MinerAnswer {
@@ -189,6 +191,7 @@ export class Validator {
    */
   private async chainPart(): Promise<boolean> {
     try {
+      if (this.chain.connected?.() === false) throw new Error('chain connection is down')
       const set = await this.maybeSetWeights(this.step - 1)
       await this.sync()
       if (this.chainDownSince !== undefined) {
