@@ -41,3 +41,13 @@ export const MAY_ANSWER: Set<string>
 export interface KindStats {sent: number; accepted: number; badAnswers: number; statuses: Record<string, number>}
 export function flood(kinds: Kinds, o: {total: number; concurrency: number; heavy?: number; slow?: number}): Promise<{stats: Record<string, KindStats>; peakConnections: number; requests: number}>
 export function badAccepted(stats: Record<string, KindStats>): number
+
+export interface KillRow {run: number; killAfterMs: number; resumedAt: number | null; stepsSaved: number; tornLine: boolean}
+export function killLoop(o: {
+  args: string[]
+  stateDir: string
+  runs: number
+  random: () => number
+  maxDelayMs: number
+  loadState: (dir: string) => Promise<{step: number} | undefined>
+}): Promise<{rows: KillRow[]; violations: string[]; savedStep: number}>

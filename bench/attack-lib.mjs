@@ -346,3 +346,54 @@ export function badAccepted(stats) {
   for (const [k, s] of Object.entries(stats)) n += MAY_ANSWER.has(k) ? s.badAnswers : s.accepted
   return n
 }
+
+// ---- power loss: SIGKILL a validator at random points ----
+
+/**
+ * `runs` times: start `bitmind validate <args>`, SIGKILL it a random 0..maxDelayMs after it says "validator
+ * starting" (`random` in [0, 1)), then check what a crash must leave: state.json parses (or was never written),
+ * every complete line of results.jsonl is JSON, and the run resumed at the step the previous one saved. Returns one
+ * row per run and the violations found (empty when all held).
+ */
+export async function killLoop({args, stateDir, runs, random, maxDelayMs, loadState}) {
+  const resultsFile = path.join(stateDir, 'results.jsonl')
+  const rows = []
+  const violations = []
+  let saved = (await loadState(stateDir))?.step ?? 0
+  for (let run = 0; run < runs; run++) {
+    const v = spawnBitmind(args)
+    const killAfterMs = Math.floor(random() * maxDelayMs)
+    try {
+      await v.waitFor(/validator starting/, 120_000)
+      await sleep(killAfterMs)
+      v.child.kill('SIGKILL')
+      await v.exited
+    } finally {
+      await v.stop('SIGKILL')
+    }
+    const resumed = /resumed validator state step=(\d+)/.exec(v.log())
+    let state
+    try {
+      state = await loadState(stateDir)
+    } catch (err) {
+      violations.push(`run ${run}: state.json unreadable: ${err.message}`)
+    }
+    const text = await fs.readFile(resultsFile, 'utf8').catch(() => '')
+    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1)
+    const torn = complete.length < text.length
+    for (const line of complete.split('\n').filter(Boolean)) {
+      try {
+        JSON.parse(line)
+      } catch {
+        violations.push(`run ${run}: results.jsonl line is not JSON: ${line.slice(0, 80)}`)
+      }
+    }
+    if (resumed && Number(resumed[1]) !== saved) violations.push(`run ${run}: resumed at step ${resumed[1]}, the last saved step was ${saved}`)
+    const now = state?.step ?? 0
+    if (now < saved) violations.push(`run ${run}: state went back from step ${saved} to ${now}`)
+    if (now > saved && saved > 0 && !resumed) violations.push(`run ${run}: stepped on without resuming step ${saved}`)
+    rows.push({run, killAfterMs, resumedAt: resumed ? Number(resumed[1]) : null, stepsSaved: now - saved, tornLine: torn})
+    saved = now
+  }
+  return {rows, violations, savedStep: saved}
+}
