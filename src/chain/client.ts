@@ -1,7 +1,7 @@
 import fs from 'node:fs'
 import path from 'node:path'
 
-import {ApiPromise, WsProvider} from '@polkadot/api'
+import {ApiPromise} from '@polkadot/api'
 import type {SubmittableExtrinsic} from '@polkadot/api/types'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import {u8aToHex} from '@polkadot/util'
@@ -13,6 +13,7 @@ import {createLogger, type Logger} from '../config/logger.js'
 import {SUBTENSOR_SIGNED_EXTENSIONS, unknownSignedExtensions} from './extensions.js'
 import {ChainCallError, describeDispatchError, describeTokenError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
+import {BackoffWsProvider, type ConnectionEvent} from './reconnect.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
 import {probeEndpoint, type ProbeOptions} from './probe.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
@@ -97,6 +98,8 @@ export interface ConnectOptions {
   logger?: Logger
   /** the initial reachability check (probeEndpoint) */
   probe?: ProbeOptions
+  /** told once when an established connection drops and once when it is back (reconnects use backoff) */
+  onConnectionEvent?: (e: ConnectionEvent) => void
 }
 
 const beaconConfigSchema = z.object({
@@ -591,9 +594,9 @@ function decodeAxon(raw: unknown, hotkey: string, coldkey: string): AxonInfo {
 export async function connectSubtensor(endpoint: string, opts: ConnectOptions = {}): Promise<SubtensorClient> {
   const timeoutMs = opts.timeoutMs ?? 30_000
   // the initial connection: a short bounded check first, so that a missing chain is one clear error, not a stream of
-  // provider reconnect logs (the provider below keeps reconnecting after a later drop)
+  // provider reconnect logs (the provider below reconnects with backoff after a later drop)
   await probeEndpoint(endpoint, opts.probe)
-  const provider = new WsProvider(endpoint, 2500)
+  const provider = new BackoffWsProvider(endpoint)
   try {
     // noInitWarn: polkadot's init warnings are mostly about Subtensor's custom RPCs; the one that matters (unknown
     // transaction extensions, i.e. a signing payload that may not match) is checked below in our own words
@@ -614,6 +617,7 @@ export async function connectSubtensor(endpoint: string, opts: ConnectOptions = 
           'signed as empty, so its transactions may be rejected: update bitmind (src/chain/extensions.ts)',
       )
     }
+    if (opts.onConnectionEvent) provider.onConnectionEvent(opts.onConnectionEvent)
     return new SubtensorClient(api, endpoint, opts)
   } catch (err) {
     await provider.disconnect().catch(() => {})

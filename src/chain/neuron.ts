@@ -30,10 +30,12 @@ export interface MetagraphLike {
 export interface MinerChain {
   currentBlock(): Promise<number>
   metagraph(): Promise<MetagraphLike>
+  /** false while the connection is down (calls then would only fail, and polkadot prints a line for each) */
+  connected?(): boolean
 }
 
 export function minerChain(client: SubtensorClient, netuid: number): MinerChain {
-  return {currentBlock: () => client.currentBlock(), metagraph: () => client.metagraph(netuid)}
+  return {currentBlock: () => client.currentBlock(), metagraph: () => client.metagraph(netuid), connected: () => client.api.isConnected}
 }
 
 /** The neuron's signing key: the btcli hotkey file of the wallet (plain JSON, btcli's default). */

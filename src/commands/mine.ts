@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
-import {axonFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {axonFlags, axonLimitFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
 import {runMiner} from '../miner/run.js'
 
 export default class Mine extends BitmindCommand {
@@ -22,6 +22,7 @@ The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 an
     ...subtensorFlags,
     ...walletFlags,
     ...axonFlags,
+    ...axonLimitFlags,
     ...modelFlags,
     ...backendFlag,
     ...loggingFlags,
@@ -56,7 +57,16 @@ The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 an
         network: flags['subtensor.network'],
         chainEndpoint: flags['subtensor.chain_endpoint'],
         wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
-        axon: {port: flags['axon.port'], ip: flags['axon.ip'], externalIp: flags['axon.external_ip'], externalPort: flags['axon.external_port']},
+        axon: {port: flags['axon.port'], ip: flags['axon.ip'], externalIp: flags['axon.external_ip'], externalPort: flags['axon.external_port'],
+          limits: {
+            maxBodyBytes: flags['axon.max_body_mb'] * 1024 * 1024,
+            concurrency: flags['axon.concurrency'],
+            maxQueue: flags['axon.max_queue'],
+            perCallerConcurrency: flags['axon.per_caller'],
+            bodyTimeoutMs: flags['axon.body_timeout'] * 1000,
+            headersTimeoutMs: flags['axon.headers_timeout'] * 1000,
+            maxConnections: flags['axon.max_connections'],
+          }},
         modelPath,
         backend: flags.backend,
         provider: flags['neuron.provider'],

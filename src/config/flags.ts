@@ -39,6 +39,17 @@ export const axonFlags = {
   'axon.external_port': Flags.integer({description: 'port announced on chain (defaults to --axon.port)', min: 1, max: 65535}),
 }
 
+/** What one axon takes on at most: an operator turns these to fit the machine (README "Operating"). */
+export const axonLimitFlags = {
+  'axon.max_body_mb': Flags.integer({description: 'largest request body in MiB (bigger: 413 without reading it)', default: 24, min: 1}),
+  'axon.concurrency': Flags.integer({description: 'requests answered at once (the rest wait in the priority queue)', default: 8, min: 1}),
+  'axon.max_queue': Flags.integer({description: 'requests waiting at most (more: 503)', default: 256, min: 0}),
+  'axon.per_caller': Flags.integer({description: 'requests one caller hotkey may have in flight (more: 503)', default: 16, min: 1}),
+  'axon.body_timeout': Flags.integer({description: 'seconds for a request body to arrive (slower: 408)', default: 10, min: 1}),
+  'axon.headers_timeout': Flags.integer({description: 'seconds for request headers to arrive (slower: connection closed)', default: 10, min: 1}),
+  'axon.max_connections': Flags.integer({description: 'open connections at most (more are refused)', default: 1024, min: 1}),
+}
+
 export const modelFlags = {
   'neuron.model_path': Flags.string({description: 'detector model: .onnx, .pth or a tfjs model folder'}),
 }

@@ -18,6 +18,9 @@ export type {GenesisConfig} from './genesis.js'
 export {DEV_ACCOUNT_URIS, parseGenesis, readGenesisFile} from './genesis.js'
 export {DRAND_SCHEME, TestBeacon} from './drand.js'
 
+/** How often a devnet with a state file saves it while blocks are being sealed. */
+export const STATE_SAVE_MS = 2000
+
 export interface DevnetOptions {
   /** 0 = a free port (default 9944) */
   port?: number
@@ -67,7 +70,13 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const blockTimeMs = opts.blockTimeMs ?? 1000
   let saved: z.infer<typeof stateFileSchema> | undefined
   if (opts.statePath && fs.existsSync(opts.statePath)) {
-    const r = stateFileSchema.safeParse(JSON.parse(fs.readFileSync(opts.statePath, 'utf8')))
+    let json: unknown
+    try {
+      json = JSON.parse(fs.readFileSync(opts.statePath, 'utf8'))
+    } catch (e) {
+      throw new Error(`devnet state ${opts.statePath} is not readable JSON (${(e as Error).message}); move it away to start a fresh chain`)
+    }
+    const r = stateFileSchema.safeParse(json)
     if (!r.success) throw new Error(`devnet state ${opts.statePath} is not a bitmind devnet state file`)
     saved = r.data
   }
@@ -93,10 +102,11 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
 
   let timer: NodeJS.Timeout | undefined
   let instantQueued = false
-  let lastSave = Date.now()
+  let savedHead = chain.head.number
   const save = async () => {
     if (!opts.statePath) return
     const head = chain.head
+    savedHead = head.number
     const body = {
       format: 'bitmind-devnet-state/1',
       genesisHash: chain.genesis,
@@ -105,9 +115,16 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       genesis,
       storage: [...chain.st.map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
     }
+    // write-file-atomic: temp file, fsync, rename (a kill mid-save leaves the previous state whole)
     await writeFileAtomic(opts.statePath, JSON.stringify(body))
-    lastSave = Date.now()
   }
+  // a SIGKILL loses at most the blocks sealed since the last of these saves (STATE_SAVE_MS)
+  const saver = opts.statePath
+    ? setInterval(() => {
+      if (chain.head.number !== savedHead) save().catch((e: Error) => console.error(`devnet: saving state failed: ${e.message}`))
+    }, STATE_SAVE_MS)
+    : undefined
+  saver?.unref()
   const produce = () => {
     try {
       chain.produceBlock()
@@ -116,7 +133,6 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
       console.error(`devnet: block production failed: ${(e as Error).stack ?? e}`)
       return
     }
-    if (opts.statePath && Date.now() - lastSave > 5000) void save()
   }
   if (blockTimeMs > 0) {
     timer = setInterval(produce, blockTimeMs)
@@ -151,6 +167,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     saveState: save,
     async stop() {
       if (timer) clearInterval(timer)
+      clearInterval(saver)
       chain.close()
       await rpc.close()
       await save()

@@ -31,6 +31,7 @@ export class Miner<I> {
   private readonly log: Logger
   private syncTimer: NodeJS.Timeout | undefined
   private lastSyncBlock = 0
+  private syncFailing = false
 
   private constructor(private readonly opts: MinerOptions<I>, mg: MetagraphLike, block: number) {
     this.mg = mg
@@ -98,13 +99,17 @@ export class Miner<I> {
     this.syncTimer = setInterval(() => {
       void (async () => {
         try {
+          if (this.opts.chain.connected?.() === false) throw new Error('chain connection is down')
           const block = await this.opts.chain.currentBlock()
           if (block - this.lastSyncBlock < epoch) return
           this.mg = await this.opts.chain.metagraph()
           this.lastSyncBlock = block
           this.log.info('metagraph synced', {block, n: this.mg.uids.length})
+          this.syncFailing = false
         } catch (err) {
-          this.log.warn('metagraph sync failed; keeping the previous one', {error: (err as Error).message})
+          // once per outage: a chain that is down for an hour must not print a line every check
+          if (!this.syncFailing) this.log.warn('metagraph sync failed; keeping the previous one', {error: (err as Error).message})
+          this.syncFailing = true
         }
       })()
     }, checkMs)

@@ -4,21 +4,21 @@ import type {Logger} from '../config/logger.js'
 import {resolveEndpoint} from '../config/networks.js'
 import {expandHome} from '../config/paths.js'
 import {decodeImage, type RgbImage} from '../image/index.js'
-import {connectSubtensor} from '../chain/index.js'
+import {connectSubtensor, logConnectionEvents} from '../chain/index.js'
 import {loadHotkey, minerChain, notRegisteredError} from '../chain/neuron.js'
 import {serveMetrics} from '../protocol/index.js'
 import type {BatcherOptions} from './batcher.js'
 import {MinerMetrics} from './metrics.js'
 import {Miner} from './miner.js'
 import {ModelHolder} from './model-holder.js'
-import {startMinerAxon, startMinerEpistula} from './serve.js'
+import {startMinerAxon, startMinerEpistula, type AxonLimits} from './serve.js'
 
 export interface RunMinerOptions {
   netuid: number
   network?: string
   chainEndpoint?: string
   wallet: {name: string; hotkey: string; path: string}
-  axon: {port: number; ip?: string; externalIp?: string; externalPort?: number}
+  axon: {port: number; ip?: string; externalIp?: string; externalPort?: number; limits?: AxonLimits}
   modelPath: string
   backend?: string
   provider?: string
@@ -52,7 +52,7 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
   const log = opts.logger
   const endpoint = resolveEndpoint(opts.network, opts.chainEndpoint)
   const hotkey = await loadHotkey(opts.wallet)
-  const client = await connectSubtensor(endpoint)
+  const client = await connectSubtensor(endpoint, {onConnectionEvent: logConnectionEvents(log.child('chain'))})
   const closers: (() => Promise<unknown>)[] = [() => client.close()]
   try {
     const uid = await client.uidOf(opts.netuid, hotkey.address)
@@ -88,6 +88,7 @@ export async function runMiner(opts: RunMinerOptions): Promise<{uid: number; por
       externalPort: opts.axon.externalPort,
       logger: log.child('axon'),
       registry: metrics.registry,
+      limits: opts.axon.limits,
     })
     closers.push(() => axon.stop())
     const epistula = await startMinerEpistula(miner, {hotkey, axon, port: opts.epistulaPort, ip: opts.axon.ip, logger: log.child('epistula')})

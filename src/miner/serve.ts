@@ -14,6 +14,18 @@ export interface MinerAxonOptions {
   externalPort?: number
   logger?: Logger
   registry?: Registry
+  limits?: AxonLimits
+}
+
+/** The axon's tunable limits (`bitmind mine --axon.*`); unset ones keep the Axon defaults. */
+export interface AxonLimits {
+  maxBodyBytes?: number
+  concurrency?: number
+  maxQueue?: number
+  perCallerConcurrency?: number
+  bodyTimeoutMs?: number
+  headersTimeoutMs?: number
+  maxConnections?: number
 }
 
 /** An axon answering ImageSynapse with the miner's prediction, behind its blacklist and stake priority. */
@@ -26,6 +38,7 @@ export async function startMinerAxon<I>(miner: Miner<I>, opts: MinerAxonOptions)
     externalPort: opts.externalPort,
     logger: opts.logger,
     registry: opts.registry,
+    ...opts.limits,
     blacklist: (caller) => miner.blacklist(caller),
     priority: (caller) => miner.priority(caller),
   })

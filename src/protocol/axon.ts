@@ -33,6 +33,12 @@ export interface AxonOptions {
   externalPort?: number
   /** Largest request body accepted (default 24 MiB). */
   maxBodyBytes?: number
+  /** The whole body must arrive within this (default 10 s); a slower one is cut with 408 (slow-body attacks). */
+  bodyTimeoutMs?: number
+  /** Headers must arrive within this (default 10 s). */
+  headersTimeoutMs?: number
+  /** Open connections at most (default 1024); more are refused at accept. */
+  maxConnections?: number
   blacklist?: (callerHotkey: string, synapse: AnySynapse) => BlacklistVerdict | Promise<BlacklistVerdict>
   priority?: (callerHotkey: string, synapse: AnySynapse) => number
   /** Forwards running at once (default 8), waiting requests (default 256), per caller in flight (default 16). */
@@ -70,6 +76,7 @@ export class Axon {
   private readonly server: http.Server
   private readonly log: Logger
   private readonly maxBody: number
+  private readonly bodyTimeoutMs: number
   private inFlight = 0
   private boundPort: number | undefined
   private stopping = false
@@ -83,8 +90,15 @@ export class Axon {
     })
     this.log = opts.logger ?? silentLogger
     this.maxBody = opts.maxBodyBytes ?? 24 * 1024 * 1024
-    this.server = http.createServer((req, res) => void this.handle(req, res))
+    // Node checks header/request deadlines only this often (default 30 s, far beyond the deadlines themselves)
+    const checkMs = Math.max(100, Math.min(1000, (opts.headersTimeoutMs ?? 10_000) / 2))
+    this.server = http.createServer({connectionsCheckingInterval: checkMs}, (req, res) => void this.handle(req, res))
     this.server.keepAliveTimeout = 65_000
+    this.bodyTimeoutMs = opts.bodyTimeoutMs ?? 10_000
+    this.server.headersTimeout = opts.headersTimeoutMs ?? 10_000
+    // Node's own whole-request cap (default 300 s) as a backstop behind the body deadline
+    this.server.requestTimeout = Math.max(this.server.headersTimeout, this.bodyTimeoutMs) + 5_000
+    this.server.maxConnections = opts.maxConnections ?? 1024
   }
 
   get hotkey(): string {
@@ -163,7 +177,7 @@ export class Axon {
       if (!route) {
         throw new AxonError(404, `Synapse name '${path}' not found. Available synapses ${JSON.stringify([...this.routes.keys()])}`, 'unknown_synapse')
       }
-      const body = await readBody(req, this.maxBody)
+      const body = await readBody(req, this.maxBody, this.bodyTimeoutMs)
       const answer = await this.process(route, req, body)
       status = 200
       this.respond(res, 200, answer.body, answer.headers)
@@ -171,9 +185,12 @@ export class Axon {
       const e = err instanceof AxonError ? err : new AxonError(500, `Internal Server Error #${(err as Error).message}`, 'internal')
       status = e.status
       if (e.status !== 500 && e.status !== 404 && e.status !== 405) this.metrics.verificationFailures.inc({reason: e.reason})
-      if (e.status >= 500) this.log.warn('axon request failed', {status: e.status, error: e.message})
+      // only our own faults warn: anything a caller can provoke at will (a bad body hash is one) stays at debug
+      if (e.reason === 'internal') this.log.warn('axon request failed', {status: e.status, error: e.message})
       else this.log.debug('axon request refused', {status: e.status, reason: e.reason, error: e.message})
       const headers = errorHeaders(req, e, this)
+      // a body we stopped reading must not be parsed as the next request on this connection
+      if (e.reason === 'too_large' || e.reason === 'body_timeout') headers.connection = 'close'
       this.respond(res, e.status, JSON.stringify({message: e.message}), headers)
     } finally {
       this.inFlight--
@@ -286,26 +303,36 @@ function withTimeout<T>(p: Promise<T>, ms: number, timeoutS: number): Promise<T>
   })
 }
 
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {
+function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > max) {
-    req.resume()
+    // answered without reading a byte of it; the connection closes after the answer
     return Promise.reject(new AxonError(413, `Payload Too Large: ${declared} bytes exceeds ${max}`, 'too_large'))
   }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []
     let size = 0
-    req.on('data', (c: Buffer) => {
+    const stop = (err: AxonError) => {
+      clearTimeout(timer)
+      req.removeListener('data', onData)
+      req.pause()
+      reject(err)
+    }
+    const timer = setTimeout(() => stop(new AxonError(408, `Request body not received within ${timeoutMs / 1000}s`, 'body_timeout')), timeoutMs)
+    const onData = (c: Buffer) => {
       size += c.length
-      if (size > max) {
-        reject(new AxonError(413, `Payload Too Large: body exceeds ${max} bytes`, 'too_large'))
-        req.destroy()
-        return
-      }
+      if (size > max) return stop(new AxonError(413, `Payload Too Large: body exceeds ${max} bytes`, 'too_large'))
       chunks.push(c)
+    }
+    req.on('data', onData)
+    req.on('end', () => {
+      clearTimeout(timer)
+      resolve(Buffer.concat(chunks))
     })
-    req.on('end', () => resolve(Buffer.concat(chunks)))
-    req.on('error', reject)
+    req.on('error', (err) => {
+      clearTimeout(timer)
+      reject(err)
+    })
   })
 }
 

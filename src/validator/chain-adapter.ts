@@ -14,6 +14,7 @@ const RAO = 1e9
 export function validatorChain(client: SubtensorClient, netuid: number, hotkey: KeyringPair, versionKey?: number): ValidatorChain {
   return {
     selfHotkey: hotkey.address,
+    connected: () => client.api.isConnected,
     currentBlock: () => client.currentBlock(),
     metagraph: () => client.metagraph(netuid),
     weightLimits: async () => {

@@ -7,7 +7,7 @@ import {createRng, randomSeed} from '../config/random.js'
 import type {LevelChoice} from '../image/index.js'
 import type {KeyringPair} from '@polkadot/keyring/types'
 
-import {connectSubtensor, type SubtensorClient} from '../chain/index.js'
+import {connectSubtensor, logConnectionEvents, type SubtensorClient} from '../chain/index.js'
 import {loadHotkey, notRegisteredError, stakeHint} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
@@ -73,7 +73,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
     seed,
     generation: opts.data.generation && {...opts.data.generation, onError: (err) => log.warn('background generation failed', {error: err.message})},
   })
-  const client = await connectSubtensor(endpoint).catch(async (err: unknown) => {
+  const client = await connectSubtensor(endpoint, {onConnectionEvent: logConnectionEvents(log.child('chain'))}).catch(async (err: unknown) => {
     await data.dispose()
     throw err
   })

@@ -3,7 +3,7 @@ import path from 'node:path'
 import {silentLogger, type Logger} from '../config/logger.js'
 import type {Rng} from '../config/random.js'
 import type {ValidatorMetrics} from './metrics.js'
-import {ResultsLog, type MinerResult} from './results-log.js'
+import {repairResults, ResultsLog, type MinerResult} from './results-log.js'
 import {rewards as binaryRewards, type Label} from './reward.js'
 import {resyncHistories, stepRewards as computeRewards, type Answer, type RewardMode} from './rewards.js'
 import {shouldSetWeights} from './schedule.js'
@@ -23,6 +23,8 @@ export interface ValidatorChain {
   weightLimits(): Promise<{minAllowedWeights: number; maxWeightLimit: number}>
   /** submit u16 weights (plain, commit-reveal or timelocked: the chain client decides) */
   setWeights(uids: number[], weights: number[]): Promise<void>
+  /** false while the connection is down: chain work is skipped rather than failed call by call */
+  connected?(): boolean
 }
 
 export interface MinerAnswer {
@@ -96,6 +98,8 @@ export class Validator {
   private selfUid = -1
   private lastSyncBlock = 0
   private permitWarned = false
+  private chainDownSince: number | undefined
+  private chainDownSteps = 0
   readonly results: ResultsLog
   private readonly log: Logger
 
@@ -129,6 +133,9 @@ export class Validator {
       this.histories = saved.histories ?? saved.hotkeys.map(() => [])
       this.log.info('resumed validator state', {step: saved.step, uids: saved.scores.length})
     }
+    // rows of a step that was cut short (killed before its state was saved) go: that step runs again
+    const cut = await repairResults(this.results.file, saved?.step)
+    if (cut > 0) this.log.info('results log: dropped the rows of an unfinished step', {lines: cut})
     await this.sync(true)
   }
 
@@ -191,11 +198,38 @@ export class Validator {
       meanLatencyS: Number(meanLatencyS.toFixed(3)),
     })
 
-    const weightsSet = await this.maybeSetWeights()
-    await this.sync()
+    // the step's scores are saved before anything touches the chain: a chain outage or a kill loses none of them
     this.step++
     await saveState(config.fullPath, {step: this.step, scores: this.scores, hotkeys: this.hotkeys, histories: this.histories})
+    const weightsSet = await this.chainPart()
     return {step: this.step - 1, label: challenge.label, source: challenge.source, uids, predictions, rewards: stepRewards, correct, accuracy, meanLatencyS, weightsSet}
+  }
+
+  /**
+   * Weights and the metagraph re-sync. While the chain is unreachable the validator keeps challenging miners with the
+   * metagraph it has; the failure is logged once per outage, not once per step, and weights wait until it is back.
+   */
+  private async chainPart(): Promise<boolean> {
+    try {
+      if (this.chain.connected?.() === false) throw new Error('chain connection is down')
+      const set = await this.maybeSetWeights(this.step - 1)
+      await this.sync()
+      if (this.chainDownSince !== undefined) {
+        this.log.info('chain reachable again; weights and metagraph sync resume', {downSteps: this.chainDownSteps})
+        this.chainDownSince = undefined
+      }
+      return set
+    } catch (err) {
+      if (this.chainDownSince === undefined) {
+        this.chainDownSince = Date.now()
+        this.chainDownSteps = 0
+        this.log.warn('chain unavailable; stepping on with the last metagraph, weights wait', {error: (err as Error).message})
+      } else {
+        this.log.debug('chain still unavailable', {error: (err as Error).message})
+      }
+      this.chainDownSteps++
+      return false
+    }
   }
 
   private observe(label: Label, answers: MinerAnswer[], accuracy: number): void {
@@ -211,14 +245,14 @@ export class Validator {
     this.scores.forEach((s, uid) => m.minerScore.set({uid: String(uid)}, s))
   }
 
-  private async maybeSetWeights(): Promise<boolean> {
+  private async maybeSetWeights(step: number): Promise<boolean> {
     const block = await this.chain.currentBlock()
     const due = shouldSetWeights({
       block,
       lastUpdate: this.mg.lastUpdate,
       selfUid: this.selfUid,
       epochLength: this.config.epochLength,
-      step: this.step,
+      step,
       disabled: this.config.disableSetWeights,
     })
     if (!due) return false

@@ -21,12 +21,18 @@ export function passwordEnvVar(walletName: string): string {
   return `BT_COLD_PW_${walletName.replace(/-/g, '_').toUpperCase()}`
 }
 
-/** The password from the environment as btwallet looks it up: `-` read as `_`, the variable name case-insensitive. */
+/**
+ * The password from the environment as btwallet looks it up: `-` read as `_`, the variable name case-insensitive.
+ * The variable is removed once read, so that nothing later in the process (a child, a crash dump, a log of the
+ * environment) can see it.
+ */
 export function passwordFromEnv(walletName: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
   const want = passwordEnvVar(walletName)
-  if (env[want] !== undefined) return env[want]
-  const key = Object.keys(env).find((k) => k.toUpperCase() === want)
-  return key === undefined ? undefined : env[key]
+  const key = env[want] !== undefined ? want : Object.keys(env).find((k) => k.toUpperCase() === want)
+  if (key === undefined) return undefined
+  const value = env[key]
+  delete env[key]
+  return value
 }
 
 export function walletFiles(ref: WalletRef) {
