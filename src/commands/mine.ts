@@ -1,7 +1,10 @@
+import path from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {axonFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {runMiner} from '../miner/run.js'
 
 export default class Mine extends BitmindCommand {
@@ -13,7 +16,8 @@ permit with --blacklist.force_validator_permit) and the priority (caller stake).
 on disk switches the served model on the next request; a file that does not load keeps the old model.`
 
   static override examples = [
-    '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091 --neuron.model_path models/npr.onnx',
+    '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091',
+    '<%= config.bin %> mine --netuid 1 --subtensor.network local --wallet.name miner --neuron.model_path checkpoints/ch/model_epoch_best.onnx',
   ]
 
   static override flags = {
@@ -36,8 +40,8 @@ on disk switches the served model on the next request; a file that does not load
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Mine)
-    const modelPath = flags['neuron.model_path']
-    if (!modelPath) this.fail('--neuron.model_path is required: an .onnx, .pth or tfjs model folder (e.g. models/npr.onnx)')
+    const modelPath = flags['neuron.model_path'] ?? shippedModel()
+    if (!modelPath) this.fail(`no shipped model in ${path.dirname(DEFAULT_MODEL_PATH)}: pass --neuron.model_path <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
     const logger = this.makeLogger(flags['logging.debug'])
     const controller = new AbortController()
     const stop = (sig: string) => {
