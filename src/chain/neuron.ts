@@ -30,10 +30,16 @@ export interface MetagraphLike {
 export interface MinerChain {
   currentBlock(): Promise<number>
   metagraph(): Promise<MetagraphLike>
+  /** new block numbers as the chain produces them; returns the unsubscribe (optional: without it, no on-demand re-reads) */
+  subscribeBlocks?(cb: (block: number) => void): Promise<() => void>
 }
 
 export function minerChain(client: SubtensorClient, netuid: number): MinerChain {
-  return {currentBlock: () => client.currentBlock(), metagraph: () => client.metagraph(netuid)}
+  return {
+    currentBlock: () => client.currentBlock(),
+    metagraph: () => client.metagraph(netuid),
+    subscribeBlocks: (cb) => client.subscribeBlocks(cb),
+  }
 }
 
 /** The neuron's signing key: the btcli hotkey file of the wallet (plain JSON, btcli's default). */
