@@ -65,7 +65,12 @@ export function loadRuntimeMeta(): RuntimeMeta {
   // Option<OpaqueMetadata>: 0x01 ‖ compact length ‖ metadata bytes
   const [, inner] = compactStripLength(hexToU8a(v15OptionHex).subarray(1))
   const metadata = new Metadata(registry, inner)
-  registry.setMetadata(metadata)
+  // finney's own signed extensions carry no extrinsic or payload data (DESIGN §7); declaring them so keeps
+  // @polkadot/types from warning on every devnet start
+  registry.setMetadata(metadata, undefined, {
+    SubtensorTransactionExtension: {extrinsic: {}, payload: {}},
+    DrandPriority: {extrinsic: {}, payload: {}},
+  })
   const decorated = expandMetadata(registry, metadata)
   const apis: [string, number][] = metadata.asV15.apis.map((api) => {
     const name = api.name.toString()
