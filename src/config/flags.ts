@@ -33,7 +33,7 @@ export const walletFlags = {
 }
 
 export const axonFlags = {
-  'axon.port': Flags.integer({description: 'port the axon listens on', default: 8091, min: 1, max: 65535}),
+  'axon.port': Flags.integer({description: 'port the axon listens on (0: a free port)', default: 8091, min: 0, max: 65535}),
   'axon.ip': Flags.string({description: 'address the axon binds to', default: '0.0.0.0'}),
   'axon.external_ip': Flags.string({description: 'IP announced on chain (detected when omitted)'}),
   'axon.external_port': Flags.integer({description: 'port announced on chain (defaults to --axon.port)', min: 1, max: 65535}),
