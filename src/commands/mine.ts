@@ -10,10 +10,12 @@ import {runMiner} from '../miner/run.js'
 export default class Mine extends BitmindCommand {
   static override description = `Run a BitMind miner: serve ImageSynapse on an axon and answer with the detector.
 
-The hotkey must be registered on the subnet (see bitmind register). The axon address goes on chain, the
-metagraph is re-synced every epoch for the blacklist (unregistered callers, and callers without a validator
-permit with --blacklist.force_validator_permit) and the priority (caller stake). Replacing the model file
-on disk switches the served model on the next request; a file that does not load keeps the old model.`
+The hotkey must be registered on the subnet (see bitmind register). The model is --neuron.model_path, by
+default the shipped models/npr.onnx. The axon address goes on chain, the metagraph is re-synced every epoch
+for the blacklist (unregistered callers, and callers without a validator permit with
+--blacklist.force_validator_permit) and the priority (caller stake); a caller it does not know triggers a
+re-read first (at most one per block), so a newly registered validator is answered at once. Replacing the
+model file on disk switches the served model on the next request; a file that does not load keeps the old model.`
 
   static override examples = [
     '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091',
@@ -30,7 +32,7 @@ on disk switches the served model on the next request; a file that does not load
     ...loggingFlags,
     ...metricsFlags,
     'neuron.provider': Flags.string({description: 'ONNX Runtime execution provider for .onnx models (cpu, cuda)', default: 'cpu'}),
-    'neuron.epoch_length': Flags.integer({description: 'blocks between metagraph re-syncs', default: 100, min: 1}),
+    'neuron.epoch_length': Flags.integer({description: 'blocks between scheduled metagraph re-syncs', default: 100, min: 1}),
     'neuron.batch_window_ms': Flags.integer({description: 'collect concurrent requests this long into one model call', default: 5, min: 0}),
     'neuron.max_batch': Flags.integer({description: 'most images per model call', default: 16, min: 1}),
     'blacklist.force_validator_permit': Flags.boolean({description: 'refuse callers without a validator permit', default: false}),
