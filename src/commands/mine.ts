@@ -10,12 +10,7 @@ import {runMiner} from '../miner/run.js'
 export default class Mine extends BitmindCommand {
   static override description = `Run a BitMind miner: serve ImageSynapse on an axon and answer with the detector.
 
-The hotkey must be registered on the subnet (see bitmind register). The model is --neuron.model_path, by
-default the shipped models/npr.onnx. The axon address goes on chain, the metagraph is re-synced every epoch
-for the blacklist (unregistered callers, and callers without a validator permit with
---blacklist.force_validator_permit) and the priority (caller stake); a caller it does not know triggers a
-re-read first (at most one per block), so a newly registered validator is answered at once. Replacing the
-model file on disk switches the served model on the next request; a file that does not load keeps the old model.`
+The hotkey must be registered on the subnet (see bitmind register). The model is --neuron.model_path, by default the shipped models/npr.onnx. The axon address goes on chain, the metagraph is re-synced every epoch for the blacklist (unregistered callers, and callers without a validator permit with --blacklist.force_validator_permit) and the priority (caller stake); a caller it does not know triggers a re-read first (at most one per block), so a newly registered validator is answered at once. Replacing the model file on disk switches the served model on the next request; a file that does not load keeps the old model.`
 
   static override examples = [
     '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091',
