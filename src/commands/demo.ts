@@ -12,12 +12,9 @@ import {formatRoundTable} from '../validator/local-subnet.js'
 export default class Demo extends BitmindCommand {
   static override description = `A full BitMind round on this machine, offline, in about a minute.
 
-Starts a local devnet, creates throw-away wallets, registers a validator (with stake) and three miners — the
-shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and
-ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accuracy, score, weight and incentive.
+Starts a local devnet, creates throw-away wallets, registers a validator (with stake) and three miners — the shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accuracy, score, weight and incentive.
 
-The terminal gets one line per validator step and the table; the structured log (JSON lines: devnet, miners,
-every step, weights) goes to --log-file. --json prints the whole result instead.`
+The terminal gets one line per validator step and the table; the structured log (JSON lines: devnet, miners, every step, weights) goes to --log-file. --json prints the whole result instead.`
 
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --corpus ~/bitmind-corpus --steps 30']
 
