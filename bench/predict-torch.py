@@ -18,7 +18,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PARITY = os.path.join(HERE, '..', '..', 'shared', 'reference', 'npr-parity')
+PARITY = os.path.join(HERE, '..', 'test', 'fixtures', 'npr-parity')
 
 
 class Block(nn.Module):

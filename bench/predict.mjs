@@ -1,7 +1,7 @@
 // Single-image NPR latency (224x224, batch 1): the ONNX Runtime path against the tfjs path.
 // Build first (npx tsc -p tsconfig.build.json), then: node bench/predict.mjs [iterations] [tfjs backend] [model]
 // With a model (e.g. models/npr.onnx) only that model is timed on ONNX Runtime, at its own input size.
-// Weights: the parity checkpoint (../shared/reference/npr-parity/npr-random.pth); timing includes
+// Weights: the parity checkpoint (test/fixtures/npr-parity/npr-random.pth); timing includes
 // preprocessing (x/255 into the input tensor) and reading the probability back, not image decoding.
 import os from 'node:os'
 import path from 'node:path'
@@ -11,7 +11,7 @@ import {loadDetector} from '../dist/detector/index.js'
 import {decodeImage, resize} from '../dist/image/index.js'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
-const parity = path.resolve(here, '..', '..', 'shared', 'reference', 'npr-parity')
+const parity = path.resolve(here, '..', 'test', 'fixtures', 'npr-parity')
 const iters = Number(process.argv[2] ?? 30)
 const backend = process.argv[3] ?? 'wasm'
 

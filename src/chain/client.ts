@@ -366,7 +366,9 @@ export class SubtensorClient {
         if (err) reject(err)
         else resolve(value!)
       }
-      tx.signAndSend(signer, (result) => {
+      // nonce -1: the runtime's AccountNonceApi (one call) instead of a derive.balances.account subscription,
+      // whose nested teardown keeps @polkadot/api timers running for seconds after disconnect()
+      tx.signAndSend(signer, {nonce: -1}, (result) => {
         if (!result.status.isInBlock && !result.status.isFinalized) {
           if (result.status.isInvalid || result.status.isDropped || result.status.isUsurped) finish(new Error(`${call}: transaction ${result.status.type}`))
           return
@@ -576,8 +578,15 @@ export class SubtensorClient {
     return true
   }
 
+  /**
+   * Disconnects and resolves once @polkadot/api's own teardown is over: disconnect() unsubscribes its cached
+   * subscriptions, each of which schedules a 1750 ms rxjs timer (rpc-core's refCountDelay, not configurable).
+   * Waiting it out here means nothing of ours is left running when close() returns (a quiet jest run); the
+   * process would wait for those timers before exiting anyway.
+   */
   async close(): Promise<void> {
     await this.api.disconnect()
+    await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS))
   }
 }
 
@@ -589,6 +598,9 @@ function decodeAxon(raw: unknown, hotkey: string, coldkey: string): AxonInfo {
   const ip = j.ip === undefined ? 0n : BigInt(j.ip)
   return {ip: intToIp(ip, ipType), port: Number(j.port ?? 0), ipType, protocol: Number(j.protocol ?? 0), version: Number(j.version ?? 0), hotkey, coldkey}
 }
+
+/** rpc-core's refCountDelay (1750 ms) plus a margin: how long @polkadot/api keeps timers after disconnect(). */
+const POLKADOT_TEARDOWN_MS = 1800
 
 /** Connect (auto-reconnecting WsProvider) and check the chain is a Subtensor. */
 export async function connectSubtensor(endpoint: string, opts: ConnectOptions = {}): Promise<SubtensorClient> {
@@ -607,6 +619,7 @@ export async function connectSubtensor(endpoint: string, opts: ConnectOptions = 
     )
     if (!api.tx.subtensorModule) {
       await api.disconnect()
+      await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS))
       throw new Error(`${endpoint} is not a Subtensor chain (no SubtensorModule)`)
     }
     const unknown = unknownSignedExtensions(api.registry.signedExtensions)

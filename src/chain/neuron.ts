@@ -32,10 +32,17 @@ export interface MinerChain {
   metagraph(): Promise<MetagraphLike>
   /** false while the connection is down (calls then would only fail, and polkadot prints a line for each) */
   connected?(): boolean
+  /** new block numbers as the chain produces them; returns the unsubscribe (optional: without it, no on-demand re-reads) */
+  subscribeBlocks?(cb: (block: number) => void): Promise<() => void>
 }
 
 export function minerChain(client: SubtensorClient, netuid: number): MinerChain {
-  return {currentBlock: () => client.currentBlock(), metagraph: () => client.metagraph(netuid), connected: () => client.api.isConnected}
+  return {
+    currentBlock: () => client.currentBlock(),
+    metagraph: () => client.metagraph(netuid),
+    connected: () => client.api.isConnected,
+    subscribeBlocks: (cb) => client.subscribeBlocks(cb),
+  }
 }
 
 /** The neuron's signing key: the btcli hotkey file of the wallet (plain JSON, btcli's default). */

@@ -1,7 +1,11 @@
+import os from 'node:os'
+import path from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {loggingFlags} from '../config/flags.js'
+import {createFileLogger, createLogger, teeLogger} from '../config/logger.js'
 import {runDemo} from '../validator/demo.js'
 import {formatRoundTable} from '../validator/local-subnet.js'
 import {parseRewardMode} from '../validator/rewards.js'
@@ -12,9 +16,9 @@ import {DEFAULT_PROXY_PORT} from '../proxy/server.js'
 export default class Demo extends BitmindCommand {
   static override description = `A full BitMind round on this machine, offline, in about 15 seconds on two cores.
 
-Starts a local devnet, creates throw-away wallets, registers a validator (with stake) and three miners — the
-shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and
-ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accuracy, score, weight and incentive.`
+Starts a local devnet, creates throw-away wallets, registers a validator (with stake) and three miners — the shipped detector, an untrained NPR and one that always answers 0.5 — runs validator steps with real photos and ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accuracy, score, weight and incentive.
+
+The terminal gets one line per validator step and the table; the structured log (JSON lines: devnet, miners, every step, weights) goes to --log-file. --json prints the whole result instead.`
 
   static override examples = ['<%= config.bin %> demo', '<%= config.bin %> demo --corpus ~/bitmind-corpus --steps 30', '<%= config.bin %> demo --transport epistula']
 
@@ -28,12 +32,22 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
     transport: Flags.string({description: 'validator → miner transport: synapse (ImageSynapse) or epistula (signed POST /detect_image)', options: ['synapse', 'epistula'], default: 'synapse'}),
     serve: Flags.boolean({description: 'after the round keep the devnet, the miners and the validator proxy running on 127.0.0.1 and print the web page\'s URL (Ctrl-C stops)', default: false}),
     'proxy.port': Flags.integer({description: 'port of the proxy with --serve (0: any free port)', default: DEFAULT_PROXY_PORT, min: 0, max: 65535}),
+    'log-file': Flags.string({
+      description: 'write the structured log (JSON lines) here',
+      defaultHelp: async () => path.join(os.tmpdir(), 'bitmind-demo-<pid>.log'),
+    }),
   }
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Demo)
-    const logger = this.makeLogger(flags['logging.debug'])
+    const logFile = path.resolve(flags['log-file'] ?? path.join(os.tmpdir(), `bitmind-demo-${process.pid}.log`))
+    // warnings and errors also reach the terminal (stderr, one line each)
+    const logger = teeLogger(
+      createFileLogger(logFile, {level: flags['logging.debug'] ? 'debug' : 'info'}),
+      createLogger({level: 'warn', json: false}),
+    )
     const json = this.jsonEnabled()
+    if (!json) this.log(`bitmind demo: a local devnet, one validator and three miners on 127.0.0.1; log: ${logFile}`)
     try {
       const result = await runDemo({
         corpus: flags.corpus,
@@ -42,7 +56,7 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         seed: flags.seed,
         reward: parseRewardMode(flags.reward),
         transport: flags.transport as Transport,
-        logger: flags['logging.debug'] ? logger : logger.child('demo'),
+        logger: logger.child('demo'),
         onStep: (r) => {
           if (json) return
           const answers = r.uids.map((u, i) => `uid${u}:${typeof r.predictions[i] === 'number' ? (r.predictions[i] as number).toFixed(2) : '-'}`).join(' ')
@@ -66,9 +80,9 @@ ESRGAN-generated images, sets weights, waits for the epoch and prints uid, accur
         this.log('')
         this.log(`transport ${flags.transport}; validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
       }
-      return result
+      return {...result, logFile}
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(`${(err as Error).message} (log: ${logFile})`)
     }
   }
 }

@@ -1,20 +1,20 @@
+import path from 'node:path'
+
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {axonFlags, axonLimitFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {runMiner} from '../miner/run.js'
 
 export default class Mine extends BitmindCommand {
   static override description = `Run a BitMind miner: serve ImageSynapse on an axon and answer with the detector.
 
-The hotkey must be registered on the subnet (see bitmind register). The axon address goes on chain, the
-metagraph is re-synced every epoch for the blacklist (unregistered callers, and callers without a validator
-permit with --blacklist.force_validator_permit) and the priority (caller stake). Replacing the model file
-on disk switches the served model on the next request; a file that does not load keeps the old model.
-The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 and later), or --epistula.port.`
+The hotkey must be registered on the subnet (see bitmind register). The model is --neuron.model_path, by default the shipped detector (models/npr-int8.onnx). The axon address goes on chain, the metagraph is re-synced every epoch for the blacklist (unregistered callers, and callers without a validator permit with --blacklist.force_validator_permit) and the priority (caller stake); a caller it does not know triggers a re-read first (at most one per block), so a newly registered validator is answered at once. Replacing the model file on disk switches the served model on the next request; a file that does not load keeps the old model. The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 and later), or --epistula.port.`
 
   static override examples = [
-    '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091 --neuron.model_path models/npr.onnx',
+    '<%= config.bin %> mine --netuid 34 --wallet.name miner --wallet.hotkey default --axon.port 8091',
+    '<%= config.bin %> mine --netuid 1 --subtensor.network local --wallet.name miner --neuron.model_path checkpoints/ch/model_epoch_best.onnx',
   ]
 
   static override flags = {
@@ -28,7 +28,7 @@ The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 an
     ...loggingFlags,
     ...metricsFlags,
     'neuron.provider': Flags.string({description: 'ONNX Runtime execution provider for .onnx models (cpu, cuda)', default: 'cpu'}),
-    'neuron.epoch_length': Flags.integer({description: 'blocks between metagraph re-syncs', default: 100, min: 1}),
+    'neuron.epoch_length': Flags.integer({description: 'blocks between scheduled metagraph re-syncs', default: 100, min: 1}),
     'neuron.batch_window_ms': Flags.integer({description: 'collect concurrent requests this long into one model call', default: 5, min: 0}),
     'neuron.max_batch': Flags.integer({description: 'most images per model call', default: 16, min: 1}),
     'blacklist.force_validator_permit': Flags.boolean({description: 'refuse callers without a validator permit', default: false}),
@@ -40,8 +40,8 @@ The same port also answers Epistula v2 (signed POST /detect_image, BitMind v3 an
 
   async run(): Promise<unknown> {
     const {flags} = await this.parse(Mine)
-    const modelPath = flags['neuron.model_path']
-    if (!modelPath) this.fail('--neuron.model_path is required: an .onnx, .pth or tfjs model folder (e.g. models/npr.onnx)')
+    const modelPath = flags['neuron.model_path'] ?? shippedModel()
+    if (!modelPath) this.fail(`no shipped model in ${path.dirname(DEFAULT_MODEL_PATH)}: pass --neuron.model_path <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
     const logger = this.makeLogger(flags['logging.debug'])
     const controller = new AbortController()
     const stop = (sig: string) => {

@@ -1,21 +1,14 @@
-import {existsSync} from 'node:fs'
 import path from 'node:path'
 
 import {Args, Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../config/base-command.js'
 import {backendFlag, loggingFlags} from '../config/flags.js'
-import {DEFAULT_MODEL_PATH, DEFAULT_MODEL_TFJS_DIR} from '../config/paths.js'
+import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {Progress} from '../config/progress.js'
 // the modules themselves, not detector/index.js: that one pulls in tfjs, which an .onnx model does not need
 import {loadDetector, ModelNotFoundError} from '../detector/load.js'
 import {collectImageFiles, predictFiles, type FileResult} from '../detector/predict-files.js'
-
-function defaultModel(): string | undefined {
-  if (existsSync(DEFAULT_MODEL_PATH)) return DEFAULT_MODEL_PATH
-  if (existsSync(path.join(DEFAULT_MODEL_TFJS_DIR, 'model.json'))) return DEFAULT_MODEL_TFJS_DIR
-  return undefined
-}
 
 export default class Predict extends BitmindCommand {
   static override description = 'Score images: the probability that each is AI-generated (> 0.5 = fake)'
@@ -41,7 +34,7 @@ export default class Predict extends BitmindCommand {
 
   async run(): Promise<FileResult[]> {
     const {argv, flags} = await this.parse(Predict)
-    const modelPath = flags.model ?? defaultModel()
+    const modelPath = flags.model ?? shippedModel()
     if (!modelPath) {
       this.fail(`no default model in ${path.dirname(DEFAULT_MODEL_PATH)}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
     }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH} from './paths.js'
+import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, SHIPPED_MODEL_HELP} from './paths.js'
 
 /**
  * Flag sets shared by commands, with the dotted names btcli and the Python neurons use
@@ -51,7 +51,11 @@ export const axonLimitFlags = {
 }
 
 export const modelFlags = {
-  'neuron.model_path': Flags.string({description: 'detector model: .onnx, .pth or a tfjs model folder'}),
+  // No `default`: the shipped model is looked up when the command runs (shippedModel()); help names it.
+  'neuron.model_path': Flags.string({
+    description: 'detector model: .onnx, .pth or a tfjs model folder',
+    defaultHelp: async () => SHIPPED_MODEL_HELP,
+  }),
 }
 
 export const backendFlag = {

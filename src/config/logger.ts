@@ -1,3 +1,6 @@
+import {mkdirSync, openSync, writeSync} from 'node:fs'
+import path from 'node:path'
+
 /** Structured, levelled logging to stderr; one line per event, JSON when BITMIND_LOG_FORMAT=json. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -40,6 +43,25 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
     warn: (m, f) => emit('warn', m, f),
     error: (m, f) => emit('error', m, f),
     child: (scope) => createLogger({...opts, level, json, write, scope: opts.scope ? `${opts.scope}.${scope}` : scope}),
+  }
+}
+
+/** JSON lines appended to `file` (created with its folder); for commands whose terminal output is a summary. */
+export function createFileLogger(file: string, opts: Omit<LoggerOptions, 'write' | 'json'> = {}): Logger {
+  mkdirSync(path.dirname(file), {recursive: true})
+  const fd = openSync(file, 'a')
+  // synchronous appends: nothing to flush or close, and the log is complete even if the process dies
+  return createLogger({...opts, json: true, write: (line) => writeSync(fd, line + '\n')})
+}
+
+/** Every event to each logger (each applies its own level). */
+export function teeLogger(...loggers: Logger[]): Logger {
+  return {
+    debug: (m, f) => loggers.forEach((l) => l.debug(m, f)),
+    info: (m, f) => loggers.forEach((l) => l.info(m, f)),
+    warn: (m, f) => loggers.forEach((l) => l.warn(m, f)),
+    error: (m, f) => loggers.forEach((l) => l.error(m, f)),
+    child: (scope) => teeLogger(...loggers.map((l) => l.child(scope))),
   }
 }
 

@@ -36,3 +36,13 @@ export const ASSETS_DIR = path.join(PACKAGE_ROOT, 'assets')
 export const DEFAULT_MODEL_FP32_PATH = path.join(MODELS_DIR, 'npr.onnx')
 export const DEFAULT_MODEL_PATH = existsSync(path.join(MODELS_DIR, 'npr-int8.onnx')) ? path.join(MODELS_DIR, 'npr-int8.onnx') : DEFAULT_MODEL_FP32_PATH
 export const DEFAULT_MODEL_TFJS_DIR = path.join(MODELS_DIR, 'npr')
+
+/** The shipped model that exists: DEFAULT_MODEL_PATH, else the tfjs folder models/npr/; undefined when neither is there. */
+export function shippedModel(): string | undefined {
+  if (existsSync(DEFAULT_MODEL_PATH)) return DEFAULT_MODEL_PATH
+  if (existsSync(path.join(DEFAULT_MODEL_TFJS_DIR, 'model.json'))) return DEFAULT_MODEL_TFJS_DIR
+  return undefined
+}
+
+/** How `--help` names the shipped model (relative to the package, since absolute paths differ per install). */
+export const SHIPPED_MODEL_HELP = `${path.relative(PACKAGE_ROOT, DEFAULT_MODEL_PATH)} (shipped)`

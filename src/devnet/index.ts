@@ -42,6 +42,8 @@ export interface Devnet {
   accounts: {account: string; address: string; balance: number}[]
   /** the devnet's drand test beacon: encrypt with `encryptForRound(round, payload, drand.info)` (src/chain/timelock) */
   drand: TestBeacon
+  /** JSON-RPC requests received so far, by method */
+  rpcCalls: ReadonlyMap<string, number>
   produceBlock(): Promise<void>
   /** produce `n` blocks (waiting for timelock decryptions between blocks) */
   advance(n: number): Promise<void>
@@ -158,6 +160,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     chain,
     accounts: genesis.accounts.map((a) => ({account: a.account, address: resolveAccount(a.account), balance: a.balance})),
     drand: timelock.beacon(chain.st),
+    rpcCalls: rpc.calls,
     async produceBlock() {
       produce()
     },

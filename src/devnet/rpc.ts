@@ -46,6 +46,8 @@ export class RpcServer {
   private nextSub = 1
   private readonly handlers: Record<string, Handler>
   private readonly conns = new Set<Connection>()
+  /** requests answered, by method (what clients cost the node; tests count chain reads with it) */
+  readonly calls = new Map<string, number>()
 
   constructor(
     private readonly chain: Chain,
@@ -106,6 +108,7 @@ export class RpcServer {
     const parsed = requestSchema.safeParse(raw)
     if (!parsed.success) return {jsonrpc: '2.0', id: null, error: {code: -32600, message: 'Invalid Request'}}
     const {id, method, params} = parsed.data
+    this.calls.set(method, (this.calls.get(method) ?? 0) + 1)
     const fn = this.handlers[method]
     if (!fn) return {jsonrpc: '2.0', id, error: {code: -32601, message: `Method not found: ${method}`}}
     try {

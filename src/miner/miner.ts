@@ -22,7 +22,9 @@ export interface MinerOptions<I> {
 
 /**
  * The miner's request path: base64 JPEG → image → (batched) detector → probability, behind a blacklist and a
- * stake-ordered priority read from a metagraph that is re-synced every epoch.
+ * stake-ordered priority read from a metagraph that is re-synced every epoch. A caller the metagraph does not
+ * know (e.g. a validator registered since the last sync) triggers a re-read first, limited to one per block:
+ * concurrent unknown callers share the read in flight, and until the chain's next block no new one starts.
  */
 export class Miner<I> {
   private mg: MetagraphLike
@@ -30,12 +32,18 @@ export class Miner<I> {
   private readonly batcher: PredictBatcher<I>
   private readonly log: Logger
   private syncTimer: NodeJS.Timeout | undefined
+  /** block at which `mg` was read */
   private lastSyncBlock = 0
   private syncFailing = false
+  /** newest block the chain announced (from subscribeBlocks) */
+  private headBlock: number
+  private unsubscribe: (() => void) | undefined
+  private reread: Promise<void> | undefined
 
   private constructor(private readonly opts: MinerOptions<I>, mg: MetagraphLike, block: number) {
     this.mg = mg
     this.lastSyncBlock = block
+    this.headBlock = block
     this.log = opts.logger ?? silentLogger
     this.policy = new CallerPolicy(() => this.mg, {
       forceValidatorPermit: opts.forceValidatorPermit,
@@ -51,20 +59,48 @@ export class Miner<I> {
   static async create<I>(opts: MinerOptions<I>): Promise<Miner<I>> {
     const [mg, block] = await Promise.all([opts.chain.metagraph(), opts.chain.currentBlock()])
     opts.metrics?.modelGeneration.set(opts.holder.generation)
-    return new Miner(opts, mg, block)
+    const miner = new Miner(opts, mg, block)
+    if (opts.chain.subscribeBlocks) {
+      miner.unsubscribe = await opts.chain.subscribeBlocks((b) => {
+        if (b > miner.headBlock) miner.headBlock = b
+      })
+    }
+    return miner
   }
 
   get metagraph(): MetagraphLike {
     return this.mg
   }
 
-  blacklist(callerHotkey: string): BlacklistDecision {
+  async blacklist(callerHotkey: string): Promise<BlacklistDecision> {
+    if (!this.policy.isRegistered(callerHotkey) && !this.opts.allowNonRegistered) await this.rereadForUnknownCaller(callerHotkey)
     const d = this.policy.blacklist(callerHotkey)
     if (d.blocked) {
       this.opts.metrics?.requests.inc({outcome: 'blacklisted'})
       this.log.debug('blacklisted', {caller: callerHotkey, reason: d.reason})
     }
     return d
+  }
+
+  /** One metagraph read per block at most, shared by every unknown caller that arrives while it runs. */
+  private rereadForUnknownCaller(callerHotkey: string): Promise<void> {
+    if (this.reread) return this.reread
+    const block = this.headBlock
+    if (block <= this.lastSyncBlock) return Promise.resolve()
+    this.reread = (async () => {
+      try {
+        this.mg = await this.opts.chain.metagraph()
+        this.lastSyncBlock = block
+        this.log.debug('metagraph re-read for an unknown caller', {caller: callerHotkey, block, n: this.mg.uids.length})
+      } catch (err) {
+        // counts as this block's read: a failing chain is not asked again per request
+        this.lastSyncBlock = block
+        this.log.warn('metagraph re-read failed; keeping the previous one', {error: (err as Error).message})
+      } finally {
+        this.reread = undefined
+      }
+    })()
+    return this.reread
   }
 
   priority(callerHotkey: string): number {
@@ -101,6 +137,7 @@ export class Miner<I> {
         try {
           if (this.opts.chain.connected?.() === false) throw new Error('chain connection is down')
           const block = await this.opts.chain.currentBlock()
+          if (block > this.headBlock) this.headBlock = block
           if (block - this.lastSyncBlock < epoch) return
           this.mg = await this.opts.chain.metagraph()
           this.lastSyncBlock = block
@@ -118,6 +155,9 @@ export class Miner<I> {
 
   async stop(): Promise<void> {
     if (this.syncTimer) clearInterval(this.syncTimer)
+    this.unsubscribe?.()
+    this.unsubscribe = undefined
+    await this.reread
     await this.opts.holder.close()
   }
 }

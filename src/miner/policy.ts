@@ -22,6 +22,11 @@ export class CallerPolicy {
     return this.current().hotkeys.indexOf(hotkey)
   }
 
+  /** Whether the hotkey has a uid in the current metagraph. */
+  isRegistered(callerHotkey: string): boolean {
+    return this.uidOf(callerHotkey) >= 0
+  }
+
   blacklist(callerHotkey: string): BlacklistDecision {
     const uid = this.uidOf(callerHotkey)
     if (uid < 0) {

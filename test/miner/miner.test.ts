@@ -77,8 +77,8 @@ describe('Miner', () => {
       await expect(miner.predictBase64('')).rejects.toThrow(/cannot decode/)
       await expect(miner.predictBase64(Buffer.from('not a jpeg').toString('base64'))).rejects.toThrow(/cannot decode/)
 
-      expect(miner.blacklist('stranger').blocked).toBe(true)
-      expect(miner.blacklist('validator')).toMatchObject({blocked: true, reason: expect.stringMatching(/permit/)})
+      expect((await miner.blacklist('stranger')).blocked).toBe(true)
+      expect(await miner.blacklist('validator')).toMatchObject({blocked: true, reason: expect.stringMatching(/permit/)})
       expect(miner.priority('validator')).toBe(100)
 
       // hot reload while serving: an inverted model replaces the file (by rename), the next answers flip
@@ -99,8 +99,8 @@ describe('Miner', () => {
       block = 20
       miner.startSync(20)
       const t0 = Date.now()
-      while (miner.blacklist('validator').blocked && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20))
-      expect(miner.blacklist('validator').blocked).toBe(false)
+      while ((await miner.blacklist('validator')).blocked && Date.now() - t0 < 3000) await new Promise((r) => setTimeout(r, 20))
+      expect((await miner.blacklist('validator')).blocked).toBe(false)
     } finally {
       await miner.stop()
     }

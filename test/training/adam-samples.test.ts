@@ -7,6 +7,8 @@ import {balancedEpoch, cropFlip, mixSeed, randomCropFlip, SampleSet, toBatchTens
 
 describe('Adam (PyTorch update rule)', () => {
   it('matches torch.optim.Adam on a scalar over three steps', async () => {
+    // tfjs's test mode: no "install tfjs-node" banner from the cpu backend on the jest console
+    tf.env().set('IS_TEST', true)
     await tf.setBackend('cpu')
     const p = tf.variable(tf.scalar(1))
     const params = new Map([['0', p]])
