@@ -25,7 +25,7 @@ The terminal gets one line per validator step and the table; the structured log 
   static override flags = {
     ...loggingFlags,
     corpus: Flags.string({description: 'offline corpus for real photos (its test split)', env: 'BITMIND_CORPUS'}),
-    model: Flags.string({description: 'detector for the "shipped" miner (default models/npr.onnx)'}),
+    model: Flags.string({description: 'detector for the "shipped" miner (default: the shipped models/npr-int8.onnx)'}),
     steps: Flags.integer({description: 'validator steps', default: 16, min: 1, max: 500}),
     seed: Flags.integer({description: 'seed for challenges and sampling', default: 1}),
     reward: Flags.string({description: 'the validator\'s reward rule, as bitmind validate --reward', options: ['binary', 'mcc', 'sn34'], default: 'binary'}),
@@ -47,7 +47,7 @@ The terminal gets one line per validator step and the table; the structured log 
       createLogger({level: 'warn', json: false}),
     )
     const json = this.jsonEnabled()
-    if (!json) this.log(`bitmind demo: a local devnet, one validator and three miners on 127.0.0.1; log: ${logFile}`)
+    if (!json) this.log(`bitmind demo: a local devnet, one validator and three miners on 127.0.0.1 (reward ${flags.reward}, transport ${flags.transport}); log: ${logFile}`)
     try {
       const result = await runDemo({
         corpus: flags.corpus,
@@ -78,7 +78,7 @@ The terminal gets one line per validator step and the table; the structured log 
         this.log('')
         this.log(formatRoundTable(result.rows))
         this.log('')
-        this.log(`transport ${flags.transport}; validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
+        this.log(`validator uid ${result.validatorUid}; weights on chain (uid, u16): ${JSON.stringify(result.weightsOnChain)}; block ${result.block}; ${result.seconds.toFixed(1)} s`)
       }
       return {...result, logFile}
     } catch (err) {

@@ -11,6 +11,10 @@ import * as tf from '@tensorflow/tfjs'
 
 import {registerFastConv2dGrad} from './conv-grad.js'
 
+// tfjs's production mode: its only effect here is silencing tfjs's own console banners ("install tfjs-node"), since
+// resolveBackend reports the backend it chose itself
+tf.env().set('PROD', true)
+
 export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const
 export type BackendName = (typeof BACKENDS)[number]
 

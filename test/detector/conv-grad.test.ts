@@ -24,7 +24,8 @@ function rand(shape: number[], seed: number): tf.Tensor {
 describe('Conv2D gradient from forward kernels', () => {
   const ref = new Map<string, {dx: Float32Array; dw: Float32Array}>()
   beforeAll(async () => {
-    // reference: tfjs's own Conv2D gradient on the cpu backend, before anything re-registers it
+    // reference: tfjs's own Conv2D gradient on the cpu backend, before anything re-registers it (test mode: no banner)
+    tf.env().set('IS_TEST', true)
     await tf.setBackend('cpu')
     for (const [i, c] of CASES.entries()) {
       const x = rand(c.x, i) as tf.Tensor4D, w = rand([c.k, c.k, c.ci, c.co], 100 + i) as tf.Tensor4D

@@ -20,7 +20,7 @@ describe('bitmind demo on a terminal', () => {
     expect(text.code).toBe(0)
     expect(text.stderr).toBe('')
     const lines = text.stdout.trimEnd().split('\n')
-    expect(lines[0]).toBe(`bitmind demo: a local devnet, one validator and three miners on 127.0.0.1; log: ${logFile}`)
+    expect(lines[0]).toBe(`bitmind demo: a local devnet, one validator and three miners on 127.0.0.1 (reward binary, transport synapse); log: ${logFile}`)
     const steps = lines.filter((l) => /^step\s+\d+\s/.test(l))
     expect(steps.map((l) => Number(/^step\s+(\d+)/.exec(l)![1]))).toEqual([0, 1, 2])
     for (const l of steps) expect(l).toMatch(/^step\s+\d+\s+(real|fake) \(\S+\)\s+accuracy \d\.\d\d\s+(uid\d:(\d\.\d\d|-) ?){3}/)

@@ -5,6 +5,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
+import {resolveBackend} from '../../src/detector/backend.js'
 import {NprNet} from '../../src/detector/npr.js'
 import {exportNprOnnx} from '../../src/detector/onnx-export.js'
 import {computeMetrics} from '../../src/training/metrics.js'
@@ -39,6 +40,7 @@ describe('bitmind train / eval (built binary)', () => {
 
   it('eval prints JSON metrics consistent with its predictions and writes a report', async () => {
     const model = path.join(root, 'random.onnx')
+    await resolveBackend() // wasm, as the CLI picks it (and quiet: the cpu backend's banner is for unresolved tfjs)
     await exportNprOnnx(new NprNet({seed: 1}).stateDict(), model, {inputSize: 32})
     const report = path.join(root, 'out', 'report.html')
     const r = await runCli(['eval', '--model', model, path.join(root, 'corpus'), '--split', 'val', '--report', report, '--json'])
