@@ -14,48 +14,11 @@ import time
 
 import numpy as np
 import torch
-import torch.nn as nn
-import torch.nn.functional as F
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+from npr_torch import Npr  # noqa: E402  (the one PyTorch NPR of the repo)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PARITY = os.path.join(HERE, '..', 'test', 'fixtures', 'npr-parity')
-
-
-class Block(nn.Module):
-    def __init__(self, cin, planes, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.downsample = None
-        if stride != 1 or cin != planes * 4:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, planes * 4, 1, stride, bias=False), nn.BatchNorm2d(planes * 4))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = F.relu(self.bn2(self.conv2(y)))
-        y = self.bn3(self.conv3(y))
-        return F.relu(y + (self.downsample(x) if self.downsample is not None else x))
-
-
-class Npr(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, 2, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.layer1 = nn.Sequential(Block(64, 64, 1), Block(256, 64, 1), Block(256, 64, 1))
-        self.layer2 = nn.Sequential(Block(256, 128, 2), *[Block(512, 128, 1) for _ in range(3)])
-        self.fc1 = nn.Linear(512, 1)
-
-    def forward(self, x):
-        up = x[:, :, ::2, ::2].repeat_interleave(2, 2).repeat_interleave(2, 3)
-        h = (x - up) * 2.0 / 3.0
-        h = F.max_pool2d(F.relu(self.bn1(self.conv1(h))), 3, 2, 1)
-        h = self.layer2(self.layer1(h))
-        return self.fc1(h.mean((2, 3)))
 
 
 def main():

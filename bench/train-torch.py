@@ -11,48 +11,9 @@ import sys
 import time
 
 import torch
-import torch.nn as nn
 import torch.nn.functional as F
-
-
-class Bottleneck(nn.Module):
-    expansion = 4
-
-    def __init__(self, cin, planes, stride=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, planes, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(planes)
-        self.conv2 = nn.Conv2d(planes, planes, 3, stride, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(planes)
-        self.conv3 = nn.Conv2d(planes, planes * 4, 1, bias=False)
-        self.bn3 = nn.BatchNorm2d(planes * 4)
-        self.downsample = None
-        if stride != 1 or cin != planes * 4:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, planes * 4, 1, stride, bias=False), nn.BatchNorm2d(planes * 4))
-
-    def forward(self, x):
-        out = F.relu(self.bn1(self.conv1(x)))
-        out = F.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        return F.relu(out + (self.downsample(x) if self.downsample is not None else x))
-
-
-class Npr(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.conv1 = nn.Conv2d(3, 64, 3, 2, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(64)
-        self.pool = nn.MaxPool2d(3, 2, 1)
-        self.layer1 = nn.Sequential(Bottleneck(64, 64), Bottleneck(256, 64), Bottleneck(256, 64))
-        self.layer2 = nn.Sequential(Bottleneck(256, 128, 2), *[Bottleneck(512, 128) for _ in range(3)])
-        self.fc1 = nn.Linear(512, 1)
-
-    def forward(self, x):
-        down = F.interpolate(x, scale_factor=0.5, mode='nearest')
-        npr = x - F.interpolate(down, scale_factor=2.0, mode='nearest')
-        h = self.pool(F.relu(self.bn1(self.conv1(npr * 2.0 / 3.0))))
-        h = self.layer2(self.layer1(h))
-        return self.fc1(h.mean((2, 3))).squeeze(1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'scripts'))
+from npr_torch import Npr  # noqa: E402  (the one PyTorch NPR of the repo)
 
 
 def main():
@@ -70,7 +31,7 @@ def main():
 
     def step():
         opt.zero_grad()
-        loss = F.binary_cross_entropy_with_logits(net(x), y)
+        loss = F.binary_cross_entropy_with_logits(net(x).squeeze(1), y)
         loss.backward()
         opt.step()
 

@@ -182,6 +182,8 @@ export class SubtensorClient {
   private readonly blockTimeS: number | undefined
   private blockTimeCache?: {at: number; estimate: Promise<BlockTimeEstimate>}
   private readonly commitDir: string
+  /** when submit() last dropped an extrinsic watch (close() lets it finish) */
+  private lastUnwatchAt = 0
 
   constructor(
     readonly api: ApiPromise,
@@ -363,6 +365,7 @@ export class SubtensorClient {
         done = true
         clearTimeout(timer)
         unsub?.()
+        this.lastUnwatchAt = Date.now()
         if (err) reject(err)
         else resolve(value!)
       }
@@ -585,6 +588,10 @@ export class SubtensorClient {
    * process would wait for those timers before exiting anyway.
    */
   async close(): Promise<void> {
+    // an extrinsic watch dropped moments ago is still open (the same refCountDelay holds its unwatch back): let it
+    // end first, or the disconnect errors it and polkadot prints an RPC-CORE line for a transaction that went fine
+    const sinceUnwatch = Date.now() - this.lastUnwatchAt
+    if (sinceUnwatch < POLKADOT_TEARDOWN_MS) await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS - sinceUnwatch))
     await this.api.disconnect()
     await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS))
   }

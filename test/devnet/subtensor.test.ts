@@ -2,7 +2,7 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 
-import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
+import {afterAll, beforeAll, describe, expect, it, jest} from '@jest/globals'
 import type {ApiPromise} from '@polkadot/api'
 import {Keyring} from '@polkadot/keyring'
 import type {KeyringPair} from '@polkadot/keyring/types'
@@ -12,6 +12,18 @@ import {blake2AsU8a, cryptoWaitReady, decodeAddress} from '@polkadot/util-crypto
 import {startDevnet, type Devnet} from '../../src/devnet/index.js'
 import {sealHash, sealMeetsDifficulty} from '../../src/devnet/subtensor.js'
 import {connect, json, num, send} from './helpers.js'
+
+/** The RPC refuses the extrinsic with `reason`; polkadot logs each refusal on console.error itself, which is checked
+ * here instead of printed. */
+async function refused(call: Promise<unknown>, reason: RegExp): Promise<void> {
+  const logged = jest.spyOn(console, 'error').mockImplementation(() => {})
+  try {
+    await expect(call).rejects.toThrow(reason)
+    expect(logged.mock.calls.map((c) => c.join(' ')).join('\n')).toMatch(reason)
+  } finally {
+    logged.mockRestore()
+  }
+}
 
 // Facts checked against finney's metadata (assets/subtensor-metadata, spec 343): SubtensorModule calls
 // burned_register(netuid, hotkey), serve_axon(netuid, version, ip u128, port, ip_type, protocol, p1, p2),
@@ -139,16 +151,16 @@ describe('SubtensorModule on the devnet', () => {
     const pub = u8aToHex(decodeAddress(alice.address)).slice(2)
     const at = hex.indexOf(pub) + pub.length + 2 // skip the MultiSignature variant byte
     const flipped = hex.slice(0, at) + (hex[at] === '0' ? '1' : '0') + hex.slice(at + 1)
-    await expect(api.rpc.author.submitExtrinsic(flipped)).rejects.toThrow(/bad signature/)
+    await refused(api.rpc.author.submitExtrinsic(flipped), /bad signature/)
     const stale = api.tx.balances.transferKeepAlive(bob.address, 1_000_000n)
     await stale.signAsync(alice, {nonce: 0})
-    await expect(api.rpc.author.submitExtrinsic(stale.toHex())).rejects.toThrow(/outdated/)
+    await refused(api.rpc.author.submitExtrinsic(stale.toHex()), /outdated/)
   })
 
   it('refuses a call the devnet does not implement, naming it', async () => {
     const tx = api.tx.system.remark('0x00')
     await tx.signAsync(alice)
-    await expect(api.rpc.author.submitExtrinsic(tx.toHex())).rejects.toThrow(/system\.remark is not implemented/)
+    await refused(api.rpc.author.submitExtrinsic(tx.toHex()), /system\.remark is not implemented/)
   })
 
   it('serve_axon stores the AxonInfo', async () => {
@@ -255,6 +267,9 @@ describe('SubtensorModule on the devnet', () => {
   it('restarts from --state with the same registrations', async () => {
     const head = devnet.chain.head.number
     await api.disconnect()
+    // rpc-core drops the subscriptions 1750 ms after disconnect (refCountDelay); stopping the devnet sooner makes
+    // polkadot log each one as disconnected
+    await new Promise((resolve) => setTimeout(resolve, 1800))
     await devnet.stop()
     devnet = await startDevnet({port: 0, blockTimeMs: 0, statePath})
     api = await connect(devnet.url)
