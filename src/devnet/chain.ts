@@ -145,12 +145,21 @@ export class Chain {
     this.seal(0, '0x' + '00'.repeat(32), [], [])
   }
 
-  /** Restore a chain persisted by `exportState` (head block only; history starts there). */
-  restoreHead(number: number, headerHex: string, genesisHash: string, timestamp: number): void {
+  /**
+   * Restore a chain persisted by `exportState` (head block only; history starts there). The head's parent header,
+   * when saved, is kept without state: clients sign against the best block's parent (@polkadot/api's signingInfo).
+   */
+  restoreHead(number: number, headerHex: string, genesisHash: string, timestamp: number, parentHeaderHex?: string): void {
     const header = this.registry.createType<Header>('Header', headerHex)
     const block: Block = {number, hash: header.hash.toHex(), header, extrinsics: [], state: this.st.snapshot()}
     this.genesisOverride = genesisHash
     this.lastTimestamp = timestamp
+    if (parentHeaderHex !== undefined && number > 0) {
+      const ph = this.registry.createType<Header>('Header', parentHeaderHex)
+      const parent: Block = {number: number - 1, hash: ph.hash.toHex(), header: ph, extrinsics: [], state: new Map()}
+      this.blocks.push(parent)
+      this.byHash.set(parent.hash, parent)
+    }
     this.blocks.push(block)
     this.byHash.set(block.hash, block)
   }

@@ -54,7 +54,7 @@ export interface Devnet {
 const stateFileSchema = z.object({
   format: z.literal('bitmind-devnet-state/1'),
   genesisHash: z.string(),
-  head: z.object({number: z.number().int().nonnegative(), header: z.string()}),
+  head: z.object({number: z.number().int().nonnegative(), header: z.string(), parentHeader: z.string().optional()}),
   timestamp: z.number(),
   genesis: z.unknown(),
   storage: z.array(z.tuple([z.string().regex(/^0x[0-9a-f]*$/), z.string().regex(/^0x[0-9a-f]*$/)])),
@@ -89,7 +89,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
   const modules: RuntimeModule[] = [timelock, subtensor]
   const chain = new Chain(meta, modules, new Map(saved?.storage ?? []), Math.max(blockTimeMs, 1))
   if (saved) {
-    chain.restoreHead(saved.head.number, saved.head.header, saved.genesisHash, saved.timestamp)
+    chain.restoreHead(saved.head.number, saved.head.header, saved.genesisHash, saved.timestamp, saved.head.parentHeader)
   } else {
     applyGenesis(chain, genesis, [timelock, subtensor])
     chain.sealGenesis(Date.now())
@@ -112,7 +112,7 @@ export async function startDevnet(opts: DevnetOptions = {}): Promise<Devnet> {
     const body = {
       format: 'bitmind-devnet-state/1',
       genesisHash: chain.genesis,
-      head: {number: head.number, header: head.header.toHex()},
+      head: {number: head.number, header: head.header.toHex(), parentHeader: chain.blockByHash(head.header.parentHash.toHex())?.header.toHex()},
       timestamp: Number(chain.st.num('timestamp', 'now')),
       genesis,
       storage: [...chain.st.map.entries()].sort(([a], [b]) => (a < b ? -1 : 1)),
