@@ -131,6 +131,19 @@ describe('downloadDataset', () => {
     expect(hub.log.filter((l) => l.url.includes('/tree/main?recursive=true&expand=false')).length).toBe(2)
   })
 
+  it('retries a 429 (rate limit) on the listing; a 403 (gated set) fails at once and names HF_TOKEN', async () => {
+    hub.treeFailures = 2
+    hub.treeFailureStatus = 429
+    const r = await downloadDataset(spec('test/ds'), {...opts(), maxRows: 1})
+    expect(r.files).toHaveLength(1)
+    expect(hub.log.filter((l) => l.url.includes('/tree/main?recursive=true&expand=false')).length).toBe(3)
+
+    hub.gated.add('test/ds')
+    const before = hub.log.length
+    await expect(downloadDataset(spec('test/ds'), opts())).rejects.toThrow(/test\/ds: access denied \(HTTP 403 GatedRepo\).*HF_TOKEN/)
+    expect(hub.log.length - before).toBe(1)
+  })
+
   it('takes a slice by rows and by bytes', async () => {
     const byRows = await downloadDataset(spec('test/ds'), {...opts(), maxRows: 10})
     expect(byRows.files).toHaveLength(1)

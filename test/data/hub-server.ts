@@ -23,8 +23,11 @@ export interface FakeRepo {
 export class FakeHub {
   readonly repos = new Map<string, FakeRepo>()
   readonly log: Array<{method: string; url: string; range?: string; auth?: string}> = []
-  /** answer 500 this many times for tree listings */
+  /** answer `treeFailureStatus` (500 unless set) this many times for tree listings */
   treeFailures = 0
+  treeFailureStatus = 500
+  /** repositories whose listing answers 403 GatedRepo, as the hub does for a gated set without access */
+  gated = new Set<string>()
   /** answer 500 this many times on the CDN */
   cdnFailures = 0
   /** for these paths, send only this many bytes of the next response, then drop the connection */
@@ -73,9 +76,13 @@ export class FakeHub {
   private tree(id: string, cursor: number, res: http.ServerResponse): void {
     const repo = this.repos.get(id)
     if (!repo) return this.notFound(res, 'RepoNotFound')
+    if (this.gated.has(id)) {
+      res.writeHead(403, {'content-type': 'application/json', 'x-error-code': 'GatedRepo'})
+      return void res.end('{"error":"gated"}')
+    }
     if (this.treeFailures > 0) {
       this.treeFailures--
-      res.writeHead(500, {'content-type': 'application/json'})
+      res.writeHead(this.treeFailureStatus, {'content-type': 'application/json'})
       return void res.end('{"error":"internal"}')
     }
     const size = repo.pageSize ?? 1000
