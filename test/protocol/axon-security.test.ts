@@ -196,4 +196,26 @@ describe('axon forward limits and shutdown', () => {
     dendrite.close()
     await new Promise((r) => server.close(r))
   })
+
+  it('reports a connection reset mid-request and an answer over 24 MiB as 422, not 503', async () => {
+    const net = await import('node:net')
+    const http = await import('node:http')
+    const resetter = net.createServer((s) => s.on('data', () => s.resetAndDestroy()))
+    const huge = http.createServer((req, res) => {
+      req.resume()
+      req.on('end', () => res.writeHead(200, {'content-type': 'application/json'}).end(`{"prediction":0.5,"pad":"${'x'.repeat(24 * 1024 * 1024)}"}`))
+    })
+    for (const s of [resetter, huge]) await new Promise<void>((r) => s.listen(0, '127.0.0.1', r))
+    const dendrite = new Dendrite({keypair: await devPair('//Alice')})
+    const bob = await devPair('//Bob')
+    const ask = (s: typeof resetter | typeof huge) =>
+      dendrite.query([{ip: '127.0.0.1', port: (s.address() as {port: number}).port, hotkey: bob.address}], ImageSynapse, {image: 'eA=='}, {timeoutS: 10})
+    const [reset] = await ask(resetter)
+    expect([reset!.statusCode, reset!.statusMessage]).toEqual([422, 'Failed to parse response: read ECONNRESET'])
+    const [big] = await ask(huge)
+    expect(big!.statusCode).toBe(422)
+    expect(big!.statusMessage).toMatch(/larger than 25165824 bytes/)
+    dendrite.close()
+    for (const s of [resetter, huge]) await new Promise((r) => s.close(r))
+  })
 })
