@@ -182,8 +182,8 @@ export class SubtensorClient {
   private readonly blockTimeS: number | undefined
   private blockTimeCache?: {at: number; estimate: Promise<BlockTimeEstimate>}
   private readonly commitDir: string
-  /** when submit() last dropped an extrinsic watch (close() lets it finish) */
-  private lastUnwatchAt = 0
+  /** when this client last dropped a subscription (an extrinsic watch, a heads feed); close() lets it finish */
+  private lastUnsubscribeAt = 0
 
   constructor(
     readonly api: ApiPromise,
@@ -245,13 +245,17 @@ export class SubtensorClient {
   /** Calls `cb` with each new block number (chain_subscribeAllHeads, which every node serves); returns the unsubscribe. */
   async subscribeBlocks(cb: (block: number) => void): Promise<() => void> {
     let last = -1
-    return this.api.rpc.chain.subscribeAllHeads((h) => {
+    const unsub = await this.api.rpc.chain.subscribeAllHeads((h) => {
       const n = h.number.toNumber()
       if (n > last) {
         last = n
         cb(n)
       }
     })
+    return () => {
+      unsub()
+      this.lastUnsubscribeAt = Date.now()
+    }
   }
 
   private async read(name: string, ...args: unknown[]): Promise<unknown> {
@@ -365,7 +369,7 @@ export class SubtensorClient {
         done = true
         clearTimeout(timer)
         unsub?.()
-        this.lastUnwatchAt = Date.now()
+        this.lastUnsubscribeAt = Date.now()
         if (err) reject(err)
         else resolve(value!)
       }
@@ -588,10 +592,10 @@ export class SubtensorClient {
    * process would wait for those timers before exiting anyway.
    */
   async close(): Promise<void> {
-    // an extrinsic watch dropped moments ago is still open (the same refCountDelay holds its unwatch back): let it
-    // end first, or the disconnect errors it and polkadot prints an RPC-CORE line for a transaction that went fine
-    const sinceUnwatch = Date.now() - this.lastUnwatchAt
-    if (sinceUnwatch < POLKADOT_TEARDOWN_MS) await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS - sinceUnwatch))
+    // a subscription dropped moments ago is still open (the same refCountDelay holds its unsubscribe back): let it
+    // end first, or the disconnect errors it and polkadot prints an RPC-CORE line for a feed that ended normally
+    const since = Date.now() - this.lastUnsubscribeAt
+    if (since < POLKADOT_TEARDOWN_MS) await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS - since))
     await this.api.disconnect()
     await new Promise((resolve) => setTimeout(resolve, POLKADOT_TEARDOWN_MS))
   }
