@@ -68,6 +68,9 @@ describe('axon flood against a real `bitmind mine` on the devnet', () => {
     const warm = await Promise.all(Array.from({length: 32}, () => kinds.good!()))
     expect(warm.filter((r) => r.status === 200).length).toBeGreaterThanOrEqual(16)
     await flood({image_1x1: kinds.image_1x1!}, {total: 300, concurrency: 64, heavy: 0, slow: 0})
+    // and one hostile burst of the same shape, so that the heap and socket buffers a 500-connection burst needs are
+    // there too: what is measured is whether a second, larger flood leaves more behind (a leak), not first-use growth
+    await flood(kinds, {total: 500, concurrency: 500, heavy: 1, slow: 0})
     const rssBefore = rssMb(mine.child.pid!)
 
     const {stats, peakConnections, requests} = await flood(kinds, {total: 1000, concurrency: 500, heavy: 3, slow: 10})
