@@ -10,6 +10,7 @@ import writeFileAtomic from 'write-file-atomic'
 import {z} from 'zod'
 
 import {createLogger, type Logger} from '../config/logger.js'
+import {settings} from '../config/settings.js'
 import {SUBTENSOR_SIGNED_EXTENSIONS, unknownSignedExtensions} from './extensions.js'
 import {ChainCallError, describeDispatchError, describeTokenError} from './errors.js'
 import {intToIp, ipToInt} from './ip.js'
@@ -199,7 +200,7 @@ export class SubtensorClient {
       stakeSource: typeof q.totalHotkeyAlpha === 'function' ? 'alpha' : 'totalHotkeyStake',
     }
     this.blockTimeS = opts.blockTimeS
-    this.commitDir = opts.commitDir ?? path.join(process.env.HOME ?? '.', '.bittensor', 'bitmind', 'commits')
+    this.commitDir = opts.commitDir ?? settings.commitDir
   }
 
   private get q() {

@@ -3,14 +3,16 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {loggingFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {untilSignal} from '../cli/signals.js'
+import {cliMessage} from '../cli/messages/index.js'
+import {loggingFlags} from '../cli/flags.js'
 import {createFileLogger, createLogger, teeLogger} from '../config/logger.js'
 import {runDemo} from '../validator/demo.js'
 import {formatRoundTable} from '../validator/local-subnet.js'
 import {parseRewardMode} from '../validator/rewards.js'
 import type {Transport} from '../validator/transport.js'
-import {proxyOnChain, untilSignal} from '../proxy/run.js'
+import {proxyOnChain} from '../proxy/run.js'
 import {DEFAULT_PROXY_PORT} from '../proxy/server.js'
 
 export default class Demo extends BitmindCommand {
@@ -82,7 +84,7 @@ The terminal gets one line per validator step and the table; the structured log 
       }
       return {...result, logFile}
     } catch (err) {
-      this.fail(`${(err as Error).message} (log: ${logFile})`)
+      this.fail(`${cliMessage(err)} (log: ${logFile})`)
     }
   }
 }

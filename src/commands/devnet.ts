@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {untilSignal} from '../cli/signals.js'
+import {cliMessage} from '../cli/messages/index.js'
 import {expandHome} from '../config/paths.js'
 import {type Devnet, readGenesisFile, startDevnet} from '../devnet/index.js'
 
@@ -51,7 +53,7 @@ SIGKILL or power loss loses at most the blocks of the last ~2 s — at most 3 at
         powRegistration: flags.pow,
       })
     } catch (e) {
-      this.fail(`devnet: ${(e as Error).message}`)
+      this.fail(`devnet: ${cliMessage(e)}`)
     }
     const info = {url: devnet.url, accounts: devnet.accounts, block: devnet.chain.head.number}
     if (!this.jsonEnabled()) {
@@ -67,11 +69,7 @@ SIGKILL or power loss loses at most the blocks of the last ~2 s — at most 3 at
     } else {
       process.stderr.write(JSON.stringify(info) + '\n')
     }
-    await new Promise<void>((resolve) => {
-      const stop = () => resolve()
-      process.once('SIGINT', stop)
-      process.once('SIGTERM', stop)
-    })
+    await untilSignal()
     await devnet.stop()
     if (!this.jsonEnabled()) this.log(`devnet stopped at block #${devnet.chain.head.number}`)
     return {...info, block: devnet.chain.head.number}

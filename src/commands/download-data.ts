@@ -2,8 +2,9 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {backendFlag, loggingFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {cliMessage} from '../cli/messages/index.js'
+import {backendFlag, loggingFlags} from '../cli/flags.js'
 import {defaultCacheDir, expandHome} from '../config/paths.js'
 import {Progress} from '../config/progress.js'
 import {downloadDataset, listDatasetParquet, type DatasetDownloadResult} from '../data/download.js'
@@ -59,7 +60,7 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
       specs = selectDatasets(registry, flags.datasets?.split(',').map((s) => s.trim()).filter(Boolean))
       maxBytes = flags['max-bytes'] ? parseByteSize(flags['max-bytes']) : undefined
     } catch (error) {
-      this.fail((error as Error).message)
+      this.fail(error)
     }
     const cacheDir = path.resolve(expandHome(flags['cache-dir']))
     const hub = {endpoint: flags.endpoint, token: flags.token, retries: flags.retries, log: (m: string) => log.warn(m)}
@@ -74,7 +75,7 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
           for (const f of files) this.log(`  ${f.path}  ${f.size === undefined ? '?' : formatBytes(f.size)}${f.sha256 ? '  sha256 ' + f.sha256.slice(0, 12) + '…' : ''}`)
           listing.push({dataset: spec.id, files: files.map((f) => ({path: f.path, size: f.size, sha256: f.sha256}))})
         } catch (error) {
-          this.fail((error as Error).message)
+          this.fail(error)
         }
       }
       return {datasets: listing}
@@ -126,7 +127,7 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
         )
       } catch (error) {
         bar?.finish()
-        this.fail(`${spec.id}: ${(error as Error).message}`)
+        this.fail(`${spec.id}: ${cliMessage(error)}`)
       }
     }
     return {
@@ -159,7 +160,7 @@ ESRGAN generators of @upscalerjs/esrgan-slim and -medium make the generated half
       })
     } catch (error) {
       bar?.finish()
-      this.fail((error as Error).message)
+      this.fail(error)
     }
     bar?.finish()
     this.log(`offline corpus in ${s.outDir} (${s.size}x${s.size} PNG, ${s.photos} photos, ${s.seconds} s); manifest: ${path.join(s.outDir, 'manifest.jsonl')}`)

@@ -1,7 +1,7 @@
 import {Args, Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {backendFlag} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {backendFlag} from '../cli/flags.js'
 import {parseLevelChoice} from '../image/index.js'
 import {Progress} from '../config/progress.js'
 import {formatEvalTable} from '../training/evaluate.js'
@@ -63,7 +63,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
       })
     } catch (error) {
       bar?.finish()
-      this.fail((error as Error).message)
+      this.fail(error)
     }
     bar?.finish()
     if (!this.jsonEnabled()) {

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {loggingFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {cliMessage} from '../cli/messages/index.js'
+import {loggingFlags} from '../cli/flags.js'
 import {generateImages, parseSize, type GenerateRunResult} from '../generation/generate-run.js'
 import {PROVIDERS} from '../generation/providers.js'
 import {SCHEDULERS, type SchedulerName} from '../generation/schedulers/index.js'
@@ -48,7 +49,7 @@ export default class Generate extends BitmindCommand {
       }
       return results
     } catch (err) {
-      this.fail((err as Error).message.split('\n')[0]!)
+      this.fail(cliMessage(err).split('\n')[0]!)
     }
   }
 }

@@ -1,6 +1,6 @@
 import {connectSubtensor, type Metagraph} from '../chain/index.js'
-import {BitmindCommand} from '../config/base-command.js'
-import {netuidFlag, subtensorFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {netuidFlag, subtensorFlags} from '../cli/flags.js'
 import {resolveEndpoint} from '../config/networks.js'
 
 export default class MetagraphCommand extends BitmindCommand {
@@ -11,10 +11,10 @@ export default class MetagraphCommand extends BitmindCommand {
   async run(): Promise<Omit<Metagraph, 'weights'>> {
     const {flags} = await this.parse(MetagraphCommand)
     const endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
-    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
     let mg: Metagraph
     try {
-      mg = await client.metagraph(flags.netuid).catch((e: Error) => this.fail(e.message))
+      mg = await client.metagraph(flags.netuid).catch((e: unknown) => this.fail(e))
     } finally {
       await client.close()
     }

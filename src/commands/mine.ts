@@ -2,8 +2,9 @@ import path from 'node:path'
 
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {axonFlags, axonLimitFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {stopOnSignals} from '../cli/signals.js'
+import {axonFlags, axonLimitFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../cli/flags.js'
 import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {runMiner} from '../miner/run.js'
 
@@ -43,14 +44,7 @@ The hotkey must be registered on the subnet (see bitmind register). The model is
     const modelPath = flags['neuron.model_path'] ?? shippedModel()
     if (!modelPath) this.fail(`no shipped model in ${path.dirname(DEFAULT_MODEL_PATH)}: pass --neuron.model_path <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
     const logger = this.makeLogger(flags['logging.debug'])
-    const controller = new AbortController()
-    const stop = (sig: string) => {
-      if (controller.signal.aborted) process.exit(130)
-      logger.info(`${sig}: stopping the axon (in-flight requests finish first)`)
-      controller.abort()
-    }
-    process.on('SIGINT', () => stop('SIGINT'))
-    process.on('SIGTERM', () => stop('SIGTERM'))
+    const stop = stopOnSignals((sig) => logger.info(`${sig}: stopping the axon (in-flight requests finish first)`))
     try {
       return await runMiner({
         netuid: flags.netuid,
@@ -80,10 +74,12 @@ The hotkey must be registered on the subnet (see bitmind register). The model is
         metricsPort: flags['metrics.port'],
         metricsHost: flags['metrics.host'],
         logger,
-        signal: controller.signal,
+        signal: stop.signal,
       })
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(err)
+    } finally {
+      stop.dispose()
     }
   }
 }

@@ -2,8 +2,9 @@ import path from 'node:path'
 
 import {Args, Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {backendFlag, loggingFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {cliMessage} from '../cli/messages/index.js'
+import {backendFlag, loggingFlags} from '../cli/flags.js'
 import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {Progress} from '../config/progress.js'
 // the modules themselves, not detector/index.js: that one pulls in tfjs, which an .onnx model does not need
@@ -51,7 +52,7 @@ export default class Predict extends BitmindCommand {
       })
     } catch (err) {
       if (err instanceof ModelNotFoundError) this.fail(`no model at ${modelPath}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
-      this.fail((err as Error).message.split('\n')[0]!)
+      this.fail(cliMessage(err).split('\n')[0]!)
     }
     const isOnnx = detector.constructor.name === 'OnnxDetector'
     process.stderr.write(`model ${modelPath} on ${isOnnx ? `onnxruntime (${flags.provider})` : 'tfjs'}, ${files.length} image${files.length === 1 ? '' : 's'}\n`)

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {connectSubtensor} from '../chain/index.js'
-import {BitmindCommand} from '../config/base-command.js'
-import {netuidFlag, subtensorFlags, walletFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {netuidFlag, subtensorFlags, walletFlags} from '../cli/flags.js'
 import {resolveEndpoint} from '../config/networks.js'
 import {openWallet, promptLine} from '../wallet/index.js'
 
@@ -31,9 +31,9 @@ export default class Register extends BitmindCommand {
     try {
       hotkey = wallet.hotkeyAddress
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
-    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
     try {
       if (!(await client.subnetExists(netuid))) this.fail(`subnet ${netuid} does not exist on ${endpoint}`)
       const existing = await client.uidOf(netuid, hotkey)
@@ -68,8 +68,8 @@ export default class Register extends BitmindCommand {
         const answer = (await promptLine(`Burn ${hp.burn} TAO to register on netuid ${netuid}? [y/N] `)).trim().toLowerCase()
         if (answer !== 'y' && answer !== 'yes') this.fail('not registered (cancelled)')
       }
-      const coldkey = await wallet.coldkeyPair().catch((e: Error) => this.fail(e.message))
-      const uid = await client.burnedRegister(coldkey, hotkey, netuid).catch((e: Error) => this.fail(e.message))
+      const coldkey = await wallet.coldkeyPair().catch((e: unknown) => this.fail(e))
+      const uid = await client.burnedRegister(coldkey, hotkey, netuid).catch((e: unknown) => this.fail(e))
       this.log(`registered ${hotkey} on netuid ${netuid}: uid ${uid}`)
       return {netuid, hotkey, uid, alreadyRegistered: false, method: 'burn', burn: hp.burn}
     } finally {

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {backendFlag} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {stopOnSignals} from '../cli/signals.js'
+import {backendFlag} from '../cli/flags.js'
 import {parseLevelChoice} from '../image/index.js'
 import {formatDuration, Progress} from '../config/progress.js'
 import {runTrain} from '../training/run.js'
@@ -65,13 +66,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
       if (!Number.isFinite(x) || x < 0) this.fail(`--${name} must be a non-negative number, got "${v}"`)
       return x
     }
-    const controller = new AbortController()
-    const onSigint = () => {
-      if (controller.signal.aborted) process.exit(130)
-      process.stderr.write('\nCtrl-C: saving a resumable checkpoint (press again to quit at once)\n')
-      controller.abort()
-    }
-    process.on('SIGINT', onSigint)
+    const stop = stopOnSignals(() => process.stderr.write('\nCtrl-C: saving a resumable checkpoint (press again to quit at once)\n'))
     // one bar per epoch over its batches; without a terminal a line every 30 s and at the epoch's end
     let bar: Progress | undefined
     const onProgress = (e: ProgressEvent) => {
@@ -116,7 +111,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
           challengeLevel: flags.challenge && flags.level !== undefined ? parseLevelChoice(flags.level) : undefined,
           microBatch: flags['micro-batch'],
         },
-        signal: controller.signal,
+        signal: stop.signal,
         onProgress: this.jsonEnabled() ? undefined : onProgress,
         onEpoch: endEpoch,
         log: (m) => log.info(m),
@@ -130,10 +125,10 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
       }
       return r as unknown as Record<string, unknown>
     } catch (error) {
-      this.fail((error as Error).message)
+      this.fail(error)
     } finally {
       endEpoch()
-      process.off('SIGINT', onSigint)
+      stop.dispose()
     }
   }
 }

@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../config/base-command.js'
-import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, proxyFlags, subtensorFlags, walletFlags} from '../config/flags.js'
+import {BitmindCommand} from '../cli/base-command.js'
+import {stopOnSignals} from '../cli/signals.js'
+import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, proxyFlags, subtensorFlags, walletFlags} from '../cli/flags.js'
 import {parseLevelChoice} from '../image/index.js'
 import {parseRewardMode} from '../validator/rewards.js'
 import {proxyOnChain} from '../proxy/run.js'
@@ -79,17 +80,10 @@ ahead in the background. Weights go on chain when more than
       return x
     }
     const logger = this.makeLogger(flags['logging.debug'])
-    const controller = new AbortController()
-    const stop = (sig: string) => {
-      if (controller.signal.aborted) {
-        logger.warn(`second ${sig}: exiting now`)
-        process.exit(130)
-      }
-      logger.info(`${sig}: finishing the current step, then exiting`)
-      controller.abort()
-    }
-    process.on('SIGINT', () => stop('SIGINT'))
-    process.on('SIGTERM', () => stop('SIGTERM'))
+    const stop = stopOnSignals(
+      (sig) => logger.info(`${sig}: finishing the current step, then exiting`),
+      (sig) => logger.warn(`second ${sig}: exiting now`),
+    )
     try {
       return await runValidator({
         netuid: flags.netuid,
@@ -131,7 +125,7 @@ ahead in the background. Weights go on chain when more than
         metricsPort: flags['metrics.port'],
         metricsHost: flags['metrics.host'],
         logger,
-        signal: controller.signal,
+        signal: stop.signal,
         onChainReady: flags['proxy.port'] === undefined ? undefined : async ({client, hotkey, netuid}) => {
           const proxy = await proxyOnChain(client, netuid, hotkey, {
             port: flags['proxy.port'],
@@ -147,7 +141,9 @@ ahead in the background. Weights go on chain when more than
         },
       })
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(err)
+    } finally {
+      stop.dispose()
     }
   }
 }

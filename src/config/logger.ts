@@ -1,6 +1,8 @@
 import {mkdirSync, openSync, writeSync} from 'node:fs'
 import path from 'node:path'
 
+import {settings} from './settings.js'
+
 /** Structured, levelled logging to stderr; one line per event, JSON when BITMIND_LOG_FORMAT=json. */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error'
 
@@ -23,7 +25,7 @@ export interface LoggerOptions {
 
 export function createLogger(opts: LoggerOptions = {}): Logger {
   const level = opts.level ?? 'info'
-  const json = opts.json ?? process.env.BITMIND_LOG_FORMAT === 'json'
+  const json = opts.json ?? settings.logFormat === 'json'
   const write = opts.write ?? ((line: string) => process.stderr.write(line + '\n'))
   const emit = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < ORDER[level]) return

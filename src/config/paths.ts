@@ -3,6 +3,8 @@ import os from 'node:os'
 import path from 'node:path'
 import {fileURLToPath} from 'node:url'
 
+import {settings} from './settings.js'
+
 /** Expand a leading `~` as btcli does for `--wallet.path` and friends. */
 export function expandHome(p: string): string {
   if (p === '~') return os.homedir()
@@ -16,8 +18,7 @@ export const DEFAULT_NEURON_ROOT = '~/.bittensor/miners'
 export const DEFAULT_PROXY_KEYS_FILE = '~/.bitmind/proxy/keys.json'
 
 export function defaultCacheDir(): string {
-  const xdg = process.env.XDG_CACHE_HOME
-  return path.join(xdg && xdg.length > 0 ? xdg : path.join(os.homedir(), '.cache'), 'bitmind')
+  return settings.cacheDir
 }
 
 /** The package root (where `models/`, `package.json` live), found from this file's location in src/ or dist/. */

@@ -1,10 +1,10 @@
 import {readFile} from 'node:fs/promises'
-import os from 'node:os'
 import path from 'node:path'
 
 import {z} from 'zod'
 
 import {expandHome} from '../config/paths.js'
+import {settings} from '../config/settings.js'
 
 export const DatasetUse = z.enum(['validator', 'train', 'eval'])
 
@@ -33,8 +33,7 @@ export const DEFAULT_DATASETS: readonly DatasetSpec[] = [
 ]
 
 export function defaultRegistryConfigPath(): string {
-  const xdg = process.env.XDG_CONFIG_HOME
-  return path.join(xdg && xdg.length > 0 ? xdg : path.join(os.homedir(), '.config'), 'bitmind', 'datasets.json')
+  return path.join(settings.configDir, 'datasets.json')
 }
 
 /**

@@ -43,9 +43,3 @@ export const terminalInfoSchema = z.object({
   hotkey: z.string().nullish(),
   signature: z.string().nullish(),
 })
-
-export function cleanTerminal(info: TerminalInfo): TerminalInfo {
-  const out: TerminalInfo = {}
-  for (const k of TERMINAL_FIELDS) if (info[k] !== undefined && info[k] !== null) (out as Record<string, unknown>)[k] = info[k]
-  return out
-}

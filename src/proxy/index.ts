@@ -4,7 +4,7 @@ export {CHALLENGE_JPEG_QUALITY, MAX_IMAGE_BYTES, challengeFromUpload} from './im
 export {DEFAULT_PROXY_KEYS_FILE, KeyChecker, KeysFile, type KeyInfo} from './keys.js'
 export {ProxyMetrics} from './metrics.js'
 export {openApiDocument} from './openapi.js'
-export {proxyOnChain, runProxy, untilSignal, type ProxySettings, type RunProxyOptions} from './run.js'
+export {proxyOnChain, runProxy, type ProxySettings, type RunProxyOptions} from './run.js'
 export {DEFAULT_PROXY_PORT, WEB_DIR, startProxy, type ProxyServer, type ProxyServerOptions} from './server.js'
 export {ProxyService, type ProxyServiceOptions} from './service.js'
 export {topMiners, type PickedMiner, type ProxyMetagraph} from './select.js'

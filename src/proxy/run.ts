@@ -63,18 +63,3 @@ export async function runProxy(opts: RunProxyOptions): Promise<{url: string}> {
     await client.close()
   }
 }
-
-/** Resolves with the name of the first SIGINT or SIGTERM (for commands that serve until stopped). */
-export function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => () => {
-      process.off('SIGINT', onInt)
-      process.off('SIGTERM', onTerm)
-      resolve(sig)
-    }
-    const onInt = on('SIGINT')
-    const onTerm = on('SIGTERM')
-    process.once('SIGINT', onInt)
-    process.once('SIGTERM', onTerm)
-  })
-}

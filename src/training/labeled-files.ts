@@ -7,12 +7,10 @@
  * the Debian package of a real photo) or else the folder's name.
  */
 import {existsSync, readFileSync, readdirSync, statSync} from 'node:fs'
-import {readFile} from 'node:fs/promises'
 import path from 'node:path'
 
 import {z} from 'zod'
 
-import type {PoolLike} from './samples.js'
 
 export interface LabeledFile {
   file: string
@@ -93,17 +91,4 @@ export function resolveLabeledFiles(arg: string, split = 'test'): LabeledFile[] 
     return splitFolder(arg, existsSync(path.join(parent, 'manifest.jsonl')) ? parent : undefined)
   }
   throw new Error(`${arg} holds neither ${split}/{real,fake}/ nor real/ and fake/`)
-}
-
-/** The files of one label as a pool the trainer's SampleSet reads. */
-export function filePool(name: string, files: readonly LabeledFile[]): PoolLike {
-  return {
-    name,
-    size: files.length,
-    async get(index: number) {
-      const f = files[index]
-      if (!f) throw new Error(`${name}: index ${index} is out of range (size ${files.length})`)
-      return {bytes: await readFile(f.file), source: f.source, index}
-    },
-  }
 }

@@ -4,6 +4,7 @@ import path from 'node:path'
 
 import {silentLogger, type Logger} from '../config/logger.js'
 import {ASSETS_DIR, DEFAULT_MODEL_PATH, expandHome} from '../config/paths.js'
+import {settings} from '../config/settings.js'
 import {openCorpusSplit} from '../data/corpus.js'
 import {FolderPool} from '../data/folder-pool.js'
 import {NprNet, buildNprOnnx, loadDetector, resolveBackend} from '../detector/index.js'
@@ -56,7 +57,7 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   try {
     let real: ImagePoolLike
     let realSource: string
-    const corpus = opts.corpus ?? process.env.BITMIND_CORPUS
+    const corpus = opts.corpus ?? settings.corpus
     if (corpus) {
       const split = await openCorpusSplit(expandHome(corpus), 'test')
       if (split.real.size === 0) throw new Error(`${corpus} has no test/real images`)

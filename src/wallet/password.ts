@@ -1,10 +1,10 @@
-import {passwordFromEnv} from './wallet.js'
+import {takeColdkeyPassword} from '../config/settings.js'
 import {promptHidden} from './prompt.js'
 
 /** A new coldkey password: '' when unencrypted is asked for, else BT_COLD_PW_<NAME>, else asked twice (hidden). */
 export async function newPassword(walletName: string, noPassword: boolean): Promise<string> {
   if (noPassword) return ''
-  const env = passwordFromEnv(walletName)
+  const env = takeColdkeyPassword(walletName)
   if (env !== undefined) return env
   const a = await promptHidden(`New password for coldkey ${walletName}: `)
   const b = await promptHidden('Repeat the password: ')

@@ -5,6 +5,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 import writeFileAtomic from 'write-file-atomic'
 
 import {DEFAULT_WALLET_PATH, expandHome} from '../config/paths.js'
+import {takeColdkeyPassword} from '../config/settings.js'
 import {decryptKeyfile, detectEncoding, encryptKeyfile, KeyfileError, type KeyfileJson, parseKeyfileJson} from './keyfile.js'
 import {addressOf, generateMnemonic, keyfileFromSecret, keysReady, pairFromKeyfile, publicKeyfile, validateMnemonic} from './keypair.js'
 import {promptHidden} from './prompt.js'
@@ -14,25 +15,6 @@ export interface WalletRef {
   hotkey: string
   /** folder holding wallets (`~` expanded) */
   path: string
-}
-
-/** The environment variable btcli reads a coldkey password from (its canonical spelling). */
-export function passwordEnvVar(walletName: string): string {
-  return `BT_COLD_PW_${walletName.replace(/-/g, '_').toUpperCase()}`
-}
-
-/**
- * The password from the environment as btwallet looks it up: `-` read as `_`, the variable name case-insensitive.
- * The variable is removed once read, so that nothing later in the process (a child, a crash dump, a log of the
- * environment) can see it.
- */
-export function passwordFromEnv(walletName: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const want = passwordEnvVar(walletName)
-  const key = env[want] !== undefined ? want : Object.keys(env).find((k) => k.toUpperCase() === want)
-  if (key === undefined) return undefined
-  const value = env[key]
-  delete env[key]
-  return value
 }
 
 export function walletFiles(ref: WalletRef) {
@@ -118,7 +100,7 @@ export class Wallet {
     const data = readFile(file, 'coldkey', this.ref)
     let plain: Buffer = data
     if (detectEncoding(data) !== 'plain') {
-      const pw = password ?? passwordFromEnv(this.name) ?? (await promptHidden(`Password for coldkey ${this.name}: `))
+      const pw = password ?? takeColdkeyPassword(this.name) ?? (await promptHidden(`Password for coldkey ${this.name}: `))
       plain = await decryptKeyfile(data, pw, file)
     }
     this.coldkeyCache = pairFromKeyfile(parseKeyfileJson(plain, file), file)

@@ -6,7 +6,8 @@ import {afterAll, describe, expect, it} from '@jest/globals'
 
 import {startDevnet} from '../../src/devnet/index.js'
 import {newPassword} from '../../src/wallet/password.js'
-import {openWallet, passwordEnvVar, writeColdkey} from '../../src/wallet/index.js'
+import {passwordEnvVar} from '../../src/config/settings.js'
+import {openWallet, writeColdkey} from '../../src/wallet/index.js'
 import {faultGenesis, registerNeurons, spawnBitmind, writeImages} from '../../bench/attack-lib.mjs'
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-secrets-'))

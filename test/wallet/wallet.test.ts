@@ -15,11 +15,10 @@ import {
   keyfileFromSecret,
   listWallets,
   openWallet,
-  passwordEnvVar,
-  passwordFromEnv,
   toCanonicalSecret,
   writeHotkey,
 } from '../../src/wallet/index.js'
+import {passwordEnvVar, takeColdkeyPassword} from '../../src/config/settings.js'
 
 const FIXTURES = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'fixtures', 'wallet')
 const COLD_MNEMONIC = 'bottom drive obey lake curtain smoke basket hold race lonely fit walk'
@@ -99,8 +98,8 @@ describe('wallet files', () => {
     const list = await listWallets(tmp)
     expect(list).toEqual([{name: 'alice', coldkeyAddress: coldkey.address, hotkeys: [{name: 'h1', address: again.address}]}])
     expect(passwordEnvVar('my-wallet')).toBe('BT_COLD_PW_MY_WALLET')
-    expect(passwordFromEnv('my-wallet', {BT_COLD_PW_My_Wallet: 'a'})).toBe('a')
-    expect(passwordFromEnv('WALLET', {bt_cold_pw_wallet: 'b'})).toBe('b')
-    expect(passwordFromEnv('other', {bt_cold_pw_wallet: 'b'})).toBeUndefined()
+    expect(takeColdkeyPassword('my-wallet', {BT_COLD_PW_My_Wallet: 'a'})).toBe('a')
+    expect(takeColdkeyPassword('WALLET', {bt_cold_pw_wallet: 'b'})).toBe('b')
+    expect(takeColdkeyPassword('other', {bt_cold_pw_wallet: 'b'})).toBeUndefined()
   })
 })

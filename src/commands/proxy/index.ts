@@ -1,7 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../config/base-command.js'
-import {loggingFlags, netuidFlag, proxyFlags, subtensorFlags, walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {stopOnSignals} from '../../cli/signals.js'
+import {loggingFlags, netuidFlag, proxyFlags, subtensorFlags, walletFlags} from '../../cli/flags.js'
 import {runProxy} from '../../proxy/run.js'
 import {DEFAULT_PROXY_PORT} from '../../proxy/server.js'
 
@@ -36,13 +37,7 @@ the answer is the incentive-weighted mean of their valid predictions. Also GET /
     const timeoutS = Number(flags['proxy.timeout_s'])
     if (!Number.isFinite(timeoutS) || timeoutS <= 0 || timeoutS > 120) this.fail(`--proxy.timeout_s must be a number of seconds in (0, 120], got "${flags['proxy.timeout_s']}"`)
     const logger = this.makeLogger(flags['logging.debug'])
-    const controller = new AbortController()
-    const stop = (sig: string) => {
-      logger.info(`${sig}: stopping the proxy`)
-      controller.abort()
-    }
-    process.once('SIGINT', () => stop('SIGINT'))
-    process.once('SIGTERM', () => stop('SIGTERM'))
+    const stop = stopOnSignals((sig) => logger.info(`${sig}: stopping the proxy`))
     try {
       return await runProxy({
         netuid: flags.netuid,
@@ -57,13 +52,15 @@ the answer is the incentive-weighted mean of their valid predictions. Also GET /
         keysFile: flags['proxy.keys_file'],
         version: this.config.version,
         logger,
-        signal: controller.signal,
+        signal: stop.signal,
         onListening: (url) => {
           if (!this.jsonEnabled()) this.log(`proxy: ${url}`)
         },
       })
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(err)
+    } finally {
+      stop.dispose()
     }
   }
 }

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {addStake, coldkeyStake, connectSubtensor, formatTao, freeBalance, hotkeyExists, parseTao, stakeNetuid} from '../../chain/index.js'
-import {BitmindCommand, confirmed} from '../../config/base-command.js'
-import {subtensorFlags, walletFlags} from '../../config/flags.js'
+import {BitmindCommand, confirmed} from '../../cli/base-command.js'
+import {subtensorFlags, walletFlags} from '../../cli/flags.js'
 import {resolveEndpoint} from '../../config/networks.js'
 import {openWallet} from '../../wallet/index.js'
 
@@ -36,11 +36,11 @@ permit there, which a validator needs to set weights. Without --netuid, the subn
       coldkey = wallet.coldkeyAddress
       hotkey = wallet.hotkeyAddress
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
-    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
     try {
-      const netuid = await stakeNetuid(client, hotkey, flags.netuid).catch((e: Error) => this.fail(e.message))
+      const netuid = await stakeNetuid(client, hotkey, flags.netuid).catch((e: unknown) => this.fail(e))
       if (!(await hotkeyExists(client, hotkey))) {
         this.fail(`unknown hotkey ${hotkey}: the chain has no owner for it; register it first (bitmind register --netuid ${netuid} --wallet.name ${wallet.name} --wallet.hotkey ${wallet.hotkeyName})`)
       }
@@ -48,8 +48,8 @@ permit there, which a validator needs to set weights. Without --netuid, the subn
       if (free < rao) this.fail(`insufficient funds: coldkey ${coldkey} holds ${formatTao(free)} TAO, less than the ${formatTao(rao)} TAO to stake`)
       const no = await confirmed(`Stake ${formatTao(rao)} TAO from ${coldkey} on hotkey ${hotkey} in netuid ${netuid}?`, flags.yes)
       if (no) this.fail(no)
-      const pair = await wallet.coldkeyPair().catch((e: Error) => this.fail(e.message))
-      await addStake(client, pair, hotkey, netuid, rao).catch((e: Error) => this.fail(e.message))
+      const pair = await wallet.coldkeyPair().catch((e: unknown) => this.fail(e))
+      await addStake(client, pair, hotkey, netuid, rao).catch((e: unknown) => this.fail(e))
       const [stake, balance, hp] = await Promise.all([coldkeyStake(client, hotkey, coldkey, netuid), freeBalance(client, coldkey), client.hyperparameters(netuid)])
       this.log(`staked ${formatTao(rao)} TAO on ${hotkey} in netuid ${netuid}: ${formatTao(stake)} staked, ${formatTao(balance)} TAO free`)
       this.logToStderr(`validator permits are given at the subnet's epoch (every ${hp.tempo + 1} blocks) to the top stakers`)

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {coldkeyStake, connectSubtensor, formatTao, freeBalance, parseTao, removeStake, stakeNetuid} from '../../chain/index.js'
-import {BitmindCommand, confirmed} from '../../config/base-command.js'
-import {subtensorFlags, walletFlags} from '../../config/flags.js'
+import {BitmindCommand, confirmed} from '../../cli/base-command.js'
+import {subtensorFlags, walletFlags} from '../../cli/flags.js'
 import {resolveEndpoint} from '../../config/networks.js'
 import {openWallet} from '../../wallet/index.js'
 
@@ -34,19 +34,19 @@ export default class StakeRemove extends BitmindCommand {
       coldkey = wallet.coldkeyAddress
       hotkey = wallet.hotkeyAddress
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
-    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
     try {
-      const netuid = await stakeNetuid(client, hotkey, flags.netuid).catch((e: Error) => this.fail(e.message))
+      const netuid = await stakeNetuid(client, hotkey, flags.netuid).catch((e: unknown) => this.fail(e))
       const held = await coldkeyStake(client, hotkey, coldkey, netuid)
       const amount = rao === 'all' ? held : rao
       if (held === 0n) this.fail(`coldkey ${coldkey} has no stake on hotkey ${hotkey} in netuid ${netuid}`)
       if (held < amount) this.fail(`not enough stake: coldkey ${coldkey} has ${formatTao(held)} TAO staked on ${hotkey} in netuid ${netuid}, less than ${formatTao(amount)}`)
       const no = await confirmed(`Unstake ${formatTao(amount)} TAO from hotkey ${hotkey} in netuid ${netuid} back to ${coldkey}?`, flags.yes)
       if (no) this.fail(no)
-      const pair = await wallet.coldkeyPair().catch((e: Error) => this.fail(e.message))
-      await removeStake(client, pair, hotkey, netuid, amount).catch((e: Error) => this.fail(e.message))
+      const pair = await wallet.coldkeyPair().catch((e: unknown) => this.fail(e))
+      await removeStake(client, pair, hotkey, netuid, amount).catch((e: unknown) => this.fail(e))
       const [stake, balance] = await Promise.all([coldkeyStake(client, hotkey, coldkey, netuid), freeBalance(client, coldkey)])
       this.log(`unstaked ${formatTao(amount)} TAO from ${hotkey} in netuid ${netuid}: ${formatTao(stake)} still staked, ${formatTao(balance)} TAO free`)
       return {coldkey, hotkey, netuid, amount: formatTao(amount), stake: formatTao(stake), balance: formatTao(balance)}

@@ -1,8 +1,8 @@
 import {Flags} from '@oclif/core'
 
 import {connectSubtensor, formatTao, freeBalance, stakesOf} from '../../chain/index.js'
-import {BitmindCommand} from '../../config/base-command.js'
-import {subtensorFlags, walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {subtensorFlags, walletFlags} from '../../cli/flags.js'
 import {resolveEndpoint} from '../../config/networks.js'
 import {openWallet, resolveDestination} from '../../wallet/index.js'
 
@@ -28,9 +28,9 @@ export default class WalletBalance extends BitmindCommand {
       if (flags.address) address = resolveDestination(flags.address, flags['wallet.path'], '--address').address
       else address = (await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})).coldkeyAddress
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
-    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
     try {
       const [free, stakes] = await Promise.all([freeBalance(client, address), stakesOf(client, address)])
       const staked = stakes.reduce((s, x) => s + x.rao, 0n)
@@ -46,7 +46,7 @@ export default class WalletBalance extends BitmindCommand {
         total: formatTao(free + staked),
       }
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     } finally {
       await client.close()
     }

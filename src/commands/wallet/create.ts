@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../config/base-command.js'
-import {walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {walletFlags} from '../../cli/flags.js'
 import {createWallet, newPassword} from '../../wallet/index.js'
 
 
@@ -20,7 +20,7 @@ export default class WalletCreate extends BitmindCommand {
       this.log(`hotkey ${flags['wallet.hotkey']} ${r.hotkey.address}\n  mnemonic (write it down; it is not shown again): ${r.hotkey.mnemonic}`)
       return {name, coldkey: r.coldkey.address, hotkey: r.hotkey.address, coldkeyMnemonic: r.coldkey.mnemonic, hotkeyMnemonic: r.hotkey.mnemonic}
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
   }
 }

@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../config/base-command.js'
+import {BitmindCommand} from '../../cli/base-command.js'
 import {DEFAULT_WALLET_PATH} from '../../config/paths.js'
 import {listWallets, type WalletListing} from '../../wallet/index.js'
 

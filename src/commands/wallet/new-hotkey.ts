@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../config/base-command.js'
-import {walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {walletFlags} from '../../cli/flags.js'
 import {writeHotkey} from '../../wallet/index.js'
 
 
@@ -13,7 +13,7 @@ export default class WalletNewHotkey extends BitmindCommand {
   async run(): Promise<{name: string; hotkey: string; address: string; mnemonic?: string}> {
     const {flags} = await this.parse(WalletNewHotkey)
     const ref = {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']}
-    const r = await writeHotkey(ref, {overwrite: flags.overwrite}).catch((e: Error) => this.fail(e.message))
+    const r = await writeHotkey(ref, {overwrite: flags.overwrite}).catch((e: unknown) => this.fail(e))
     this.log(`hotkey ${ref.hotkey} ${r.address}\n  mnemonic (write it down; it is not shown again): ${r.mnemonic}`)
     return {name: ref.name, hotkey: ref.hotkey, address: r.address, mnemonic: r.mnemonic}
   }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../config/base-command.js'
-import {walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {walletFlags} from '../../cli/flags.js'
 import {newPassword, promptHidden, writeColdkey} from '../../wallet/index.js'
 
 
@@ -29,7 +29,7 @@ export default class WalletRegenColdkey extends BitmindCommand {
       this.log(`coldkey ${r.address}`)
       return {name, coldkey: r.address}
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
   }
 }

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../config/base-command.js'
-import {walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {walletFlags} from '../../cli/flags.js'
 import {promptHidden, writeHotkey} from '../../wallet/index.js'
 
 
@@ -24,7 +24,7 @@ export default class WalletRegenHotkey extends BitmindCommand {
       this.log(`hotkey ${ref.hotkey} ${r.address}`)
       return {name: ref.name, hotkey: ref.hotkey, address: r.address}
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
   }
 }

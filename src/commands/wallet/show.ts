@@ -1,5 +1,5 @@
-import {BitmindCommand} from '../../config/base-command.js'
-import {walletFlags} from '../../config/flags.js'
+import {BitmindCommand} from '../../cli/base-command.js'
+import {walletFlags} from '../../cli/flags.js'
 import {openWallet} from '../../wallet/index.js'
 
 export default class WalletShow extends BitmindCommand {
@@ -15,7 +15,7 @@ export default class WalletShow extends BitmindCommand {
       this.log(`wallet ${out.name} (${out.dir})\n  coldkey ${out.coldkey}\n  hotkey ${out.hotkeyName} ${out.hotkey}`)
       return out
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
   }
 }

@@ -2,8 +2,8 @@ import {Flags} from '@oclif/core'
 import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {connectSubtensor, formatTao, freeBalance, parseTao, transferKeepAlive} from '../../chain/index.js'
-import {BitmindCommand, confirmed} from '../../config/base-command.js'
-import {subtensorFlags, walletFlags} from '../../config/flags.js'
+import {BitmindCommand, confirmed} from '../../cli/base-command.js'
+import {subtensorFlags, walletFlags} from '../../cli/flags.js'
 import {resolveEndpoint} from '../../config/networks.js'
 import {devAccountPair, openWallet, resolveDestination} from '../../wallet/index.js'
 
@@ -38,17 +38,17 @@ export default class WalletTransfer extends BitmindCommand {
       devPair = flags.from ? await devAccountPair(flags.from) : undefined
       fromAddress = devPair ? devPair.address : wallet.coldkeyAddress
     } catch (e) {
-      this.fail((e as Error).message)
+      this.fail(e)
     }
     if (dest === fromAddress) this.fail(`--dest is the sender itself (${dest}): nothing to send`)
-    const client = await connectSubtensor(endpoint).catch((e: Error) => this.fail(e.message))
+    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
     try {
       const free = await freeBalance(client, fromAddress)
       if (free < rao) this.fail(`insufficient funds: ${fromAddress} holds ${formatTao(free)} TAO, less than the ${formatTao(rao)} TAO to send`)
       const no = await confirmed(`Send ${formatTao(rao)} TAO from ${fromAddress} to ${dest} on ${endpoint}?`, flags.yes)
       if (no) this.fail(no)
-      const signer = devPair ?? (await wallet.coldkeyPair().catch((e: Error) => this.fail(e.message)))
-      const r = await transferKeepAlive(client, signer, dest, rao).catch((e: Error) => this.fail(e.message))
+      const signer = devPair ?? (await wallet.coldkeyPair().catch((e: unknown) => this.fail(e)))
+      const r = await transferKeepAlive(client, signer, dest, rao).catch((e: unknown) => this.fail(e))
       const after = await freeBalance(client, fromAddress)
       this.log(`sent ${formatTao(rao)} TAO from ${fromAddress} to ${dest}; the sender now holds ${formatTao(after)} TAO`)
       return {from: fromAddress, dest, amount: formatTao(rao), balance: formatTao(after), blockHash: r.blockHash}

@@ -1,7 +1,7 @@
 import {Flags} from '@oclif/core'
 
-import {BitmindCommand} from '../../../config/base-command.js'
-import {keysFileFlag} from '../../../config/flags.js'
+import {BitmindCommand} from '../../../cli/base-command.js'
+import {keysFileFlag} from '../../../cli/flags.js'
 import {KeysFile} from '../../../proxy/keys.js'
 
 export default class ProxyKeysAdd extends BitmindCommand {
@@ -23,7 +23,7 @@ export default class ProxyKeysAdd extends BitmindCommand {
       }
       return {...made, file: file.path}
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(err)
     }
   }
 }

@@ -1,5 +1,5 @@
-import {BitmindCommand} from '../../../config/base-command.js'
-import {keysFileFlag} from '../../../config/flags.js'
+import {BitmindCommand} from '../../../cli/base-command.js'
+import {keysFileFlag} from '../../../cli/flags.js'
 import {KeysFile} from '../../../proxy/keys.js'
 
 export default class ProxyKeysList extends BitmindCommand {
@@ -18,7 +18,7 @@ export default class ProxyKeysList extends BitmindCommand {
       }
       return {file: file.path, keys}
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(err)
     }
   }
 }

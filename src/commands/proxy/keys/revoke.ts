@@ -1,7 +1,7 @@
 import {Args} from '@oclif/core'
 
-import {BitmindCommand} from '../../../config/base-command.js'
-import {keysFileFlag} from '../../../config/flags.js'
+import {BitmindCommand} from '../../../cli/base-command.js'
+import {keysFileFlag} from '../../../cli/flags.js'
 import {KeysFile} from '../../../proxy/keys.js'
 
 export default class ProxyKeysRevoke extends BitmindCommand {
@@ -17,7 +17,7 @@ export default class ProxyKeysRevoke extends BitmindCommand {
     try {
       revoked = await file.revoke(args.which)
     } catch (err) {
-      this.fail((err as Error).message)
+      this.fail(err)
     }
     if (revoked.length === 0) this.fail(`no key with id or name "${args.which}" in ${file.path}: see bitmind proxy keys list`)
     if (!this.jsonEnabled()) for (const k of revoked) this.log(`revoked ${k.id} (${k.name})`)

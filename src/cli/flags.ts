@@ -1,6 +1,6 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, SHIPPED_MODEL_HELP} from './paths.js'
+import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, SHIPPED_MODEL_HELP} from '../config/paths.js'
 
 /**
  * Flag sets shared by commands, with the dotted names btcli and the Python neurons use

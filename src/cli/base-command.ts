@@ -1,6 +1,7 @@
 import {Command} from '@oclif/core'
 
-import {createLogger, type Logger} from './logger.js'
+import {createLogger, type Logger} from '../config/logger.js'
+import {cliMessage} from './messages/index.js'
 
 /**
  * Base for every command: `--json` (oclif prints what `run()` returns), and a logger on stderr so that
@@ -14,8 +15,12 @@ export abstract class BitmindCommand extends Command {
     return createLogger({level: debug ? 'debug' : 'info'})
   }
 
-  /** Fail with a one-line message and exit code 1 (no stack trace: the message names the input and the fix). */
-  protected fail(message: string, exitCode = 1): never {
+  /**
+   * Fail with a one-line message and exit code 1 (no stack trace: the message names the input and the fix).
+   * Given an error, the CLI's translators (src/cli/messages) turn a library's typed error into flag words and hints.
+   */
+  protected fail(cause: unknown, exitCode = 1): never {
+    const message = typeof cause === 'string' ? cause : cliMessage(cause)
     // --json: oclif prints {"error": …} on stdout. Otherwise one line on stderr, unwrapped (oclif would fold it at
     // the terminal width behind ' ›   ', which splits one message over several lines).
     if (this.jsonEnabled()) this.error(message, {exit: exitCode})
@@ -40,15 +45,5 @@ export async function confirmed(question: string, yes: boolean): Promise<string 
     return answer === 'y' || answer === 'yes' ? undefined : 'cancelled: nothing was sent'
   } finally {
     rl.close()
-  }
-}
-
-/** For commands whose capability has not landed yet: say so clearly and exit non-zero. */
-export abstract class NotBuiltCommand extends BitmindCommand {
-  static issue = ''
-
-  async run(): Promise<void> {
-    const ctor = this.constructor as typeof NotBuiltCommand
-    this.error(`\`bitmind ${this.id}\` is not built yet (tracked in issue ${ctor.issue}).`, {exit: 2})
   }
 }
