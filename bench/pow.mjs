@@ -1,4 +1,4 @@
-// bench/pow: registration PoW hashes/s per worker-thread count (DESIGN §7 seal: keccak256(sha256(nonce ‖ bh))).
+// bench/pow: registration PoW hashes/s per worker-thread count (docs/ARCHITECTURE.md § Chain seal: keccak256(sha256(nonce ‖ bh))).
 // Usage: npx tsc -p tsconfig.build.json && node bench/pow.mjs [seconds-per-count=5] [worker counts=1,2,4]
 // Each count runs the real solver (dist/chain/pow-solver.js, worker_threads + hash-wasm) at an unreachable
 // difficulty for the given time. The rate is taken between the first and the last progress tick, so worker start-up

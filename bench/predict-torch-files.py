@@ -3,7 +3,7 @@
 
 PIL opens each file (EXIF transpose, convert('RGB')), centre-crops to the shorter side and resizes with BILINEAR
 to the model's input size (torchvision's Resize on PIL images is this call), x/255 as float32 NCHW; batches of 16
-through the NPR network (written here from DESIGN section 3) under no_grad on every core. The weights are read from
+through the NPR network (written here from docs/ARCHITECTURE.md § Detector) under no_grad on every core. The weights are read from
 our tfjs-format folder (model.json + weights.bin hold PyTorch state_dict names and shapes).
 Run: /usr/bin/python3 bench/predict-torch-files.py MODEL_DIR FILE_OR_DIR... [--size N] [--batch-size N]
 """

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch CPU reference for bench/predict.mjs: single-image NPR inference latency (224x224, batch 1).
 
-The network is written here from DESIGN section 3 (NPR residual, stride-2 stem, ResNet-50 bottlenecks
+The network is written here from docs/ARCHITECTURE.md § Detector (NPR residual, stride-2 stem, ResNet-50 bottlenecks
 layer1 x3 and layer2 x4, global average pool, fc1 512->1) and loads the parity checkpoint; the input is
 a fixed random 224x224 image (timing does not depend on the pixels; Debian's torch has no PIL here).
 Run: /usr/bin/python3 bench/predict-torch.py [iterations]

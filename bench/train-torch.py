@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """PyTorch CPU reference for bench/train.mjs: images/s of one NPR training step (224², batch 16, Adam, BCE).
 
-The network follows DESIGN §3 (NPR = x - up2(down2(x)), stem conv 3->64 stride 2, BN, ReLU, maxpool,
+The network follows docs/ARCHITECTURE.md § Detector (NPR = x - up2(down2(x)), stem conv 3->64 stride 2, BN, ReLU, maxpool,
 ResNet-50 bottlenecks layer1 x3 and layer2 x4, global average pool, fc 512->1), written from that
 description. Run: /usr/bin/python3 bench/train-torch.py [steps] [batch] [size]
 """

@@ -2,7 +2,7 @@
 """Remakes test/fixtures/npr-parity/: the PyTorch side of the NPR parity tests.
 
 What it writes (and nothing else):
-  npr-random.pth   a state_dict of the NPR network (DESIGN section 3: NPR residual x - up2(down2(x)), times 2/3,
+  npr-random.pth   a state_dict of the NPR network (docs/ARCHITECTURE.md § Detector: NPR residual x - up2(down2(x)), times 2/3,
                    stride-2 stem, ResNet-50 bottlenecks layer1 x3 and layer2 x4, global average pool, fc1 512->1)
                    with PyTorch's default random initialisation under a fixed seed, random BatchNorm scales and
                    shifts, and BatchNorm running statistics measured on 8 separate seeded calibration images (one

@@ -413,7 +413,7 @@ export class SubtensorClient {
   }
 
   /**
-   * PoW `register` signed by the hotkey (DESIGN §7): solve for the current block on worker threads, and start over
+   * PoW `register` signed by the hotkey (docs/ARCHITECTURE.md § Chain): solve for the current block on worker threads, and start over
    * when the chain moves 3 blocks past it (the SDK's staleness rule) or the chain says the work block is invalid.
    */
   async powRegister(

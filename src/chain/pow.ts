@@ -1,7 +1,7 @@
 import {keccak, sha256} from 'hash-wasm'
 
 /**
- * Registration proof of work (DESIGN §7, bittensor `utils/registration`):
+ * Registration proof of work (docs/ARCHITECTURE.md § Chain, bittensor `utils/registration`):
  *   bh   = keccak256(block_hash ‖ hotkey_pubkey)
  *   seal = keccak256(sha256(nonce u64 LE ‖ bh))
  * and the seal meets the difficulty when big-endian(seal) × difficulty < 2²⁵⁶ − 1.

@@ -29,7 +29,7 @@ corpus folder (its --split is used), a split folder holding real/ and fake/, or 
     split: Flags.string({description: 'split of a corpus folder', options: ['train', 'val', 'test'], default: 'test'}),
     'batch-size': Flags.integer({description: 'images per forward pass', default: 16, min: 1}),
     report: Flags.string({description: 'write an HTML report here (plus <name>.roc.png and <name>.confusion.png)'}),
-    challenge: Flags.boolean({description: 'score images as a validator sends them: one seeded DESIGN §4 augmentation + JPEG per file', default: false}),
+    challenge: Flags.boolean({description: 'score images as a validator sends them: one seeded challenge augmentation + JPEG per file', default: false}),
     'challenge-size': Flags.integer({description: 'size of --challenge images (RandomResizedCrop output)', default: 256, min: 16}),
     'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
     level: Flags.string({description: 'augmentation level of --challenge images, as `bitmind validate --challenge.level`: random, 0 (none), 1 (default: rotation/crop/flips), 2 (+ saturation, contrast, JPEG resample), 3 (+ noise, blur)', options: ['random', '0', '1', '2', '3']}),

@@ -1,4 +1,4 @@
-/** Subtensor endpoints by btcli network name (DESIGN §7). */
+/** Subtensor endpoints by btcli network name (docs/ARCHITECTURE.md § Chain). */
 export const NETWORK_ENDPOINTS = {
   finney: 'wss://entrypoint-finney.opentensor.ai:443',
   test: 'wss://test.finney.opentensor.ai:443',

@@ -23,7 +23,7 @@ export type DatasetSpec = z.infer<typeof DatasetSpec>
 
 const UserConfig = z.object({datasets: z.array(DatasetSpec)})
 
-/** BitMind's datasets (DESIGN §4): real photographs for challenges and training, SDXL-class images for training. */
+/** BitMind's datasets (docs/ARCHITECTURE.md § Challenges and scoring): real photographs for challenges and training, SDXL-class images for training. */
 export const DEFAULT_DATASETS: readonly DatasetSpec[] = [
   {id: 'bitmind/open-images-v7', split: 'train', label: 'real', imageColumn: 'image', revision: 'main', use: ['validator', 'train'], description: 'Open Images V7 photographs'},
   {id: 'bitmind/ffhq-256', split: 'train', label: 'real', imageColumn: 'image', revision: 'main', use: ['validator', 'train'], description: 'FFHQ faces at 256²'},

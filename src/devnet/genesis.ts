@@ -67,7 +67,7 @@ export const genesisSchema = z
     subnets: z.array(subnetSchema).prefault([{netuid: 1}]),
     neurons: z.array(neuronSchema).default([]),
     /**
-     * `register` semantics: true = the PoW rule (hotkey-signed seal, DESIGN §7); false = the current runtime
+     * `register` semantics: true = the PoW rule (hotkey-signed seal, docs/ARCHITECTURE.md § Chain); false = the current runtime
      * rule, where `register` runs the burn path signed by the coldkey.
      */
     powRegistration: z.boolean().default(true),

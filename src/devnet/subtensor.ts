@@ -172,7 +172,7 @@ function burnedRegister(ctx: DispatchContext, netuid: number, hotkey: string): v
   finishRegistration(ctx, netuid, hotkey, ctx.signer)
 }
 
-/** The PoW seal of DESIGN §7: keccak256(sha256(nonce_le ‖ keccak256(block_hash ‖ hotkey))). */
+/** The PoW seal (docs/ARCHITECTURE.md § Chain): keccak256(sha256(nonce_le ‖ keccak256(block_hash ‖ hotkey))). */
 export function sealHash(blockHash: Uint8Array, hotkey: Uint8Array, nonce: bigint): Uint8Array {
   const bh = keccakAsU8a(u8aConcat(blockHash, hotkey), 256)
   const le = new Uint8Array(8)

@@ -4,7 +4,7 @@ import type {Rng} from '../config/random.js'
 import type {RgbImage} from '../image/index.js'
 import type {PromptSource} from './source.js'
 
-/** Starters, subjects and tags in the style of the subnet's prompt generator (DESIGN §4); our own word lists. */
+/** Starters, subjects and tags in the style of the subnet's prompt generator (docs/ARCHITECTURE.md § Challenges and scoring); our own word lists. */
 export const STARTERS = [
   'A photorealistic portrait of', 'A candid photograph of', 'A close-up photo of', 'A wide-angle shot of',
   'A documentary photo of', 'An outdoor photograph of', 'A studio photo of', 'A street photograph of',

@@ -32,7 +32,7 @@ export interface GeometryParams {
 }
 
 /**
- * The validator's challenge augmentation (DESIGN §4): RandomRotation ±20°, RandomResizedCrop to size (scale 0.2–1,
+ * The validator's challenge augmentation (docs/ARCHITECTURE.md § Challenges and scoring): RandomRotation ±20°, RandomResizedCrop to size (scale 0.2–1,
  * ratio 1), horizontal and vertical flips each with p = 0.5. Returns what it drew.
  */
 export async function augmentGeometric(img: RgbImage, rng: Rng, size = 256): Promise<{image: RgbImage; geometry: GeometryParams}> {

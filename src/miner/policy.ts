@@ -6,7 +6,7 @@ export interface BlacklistDecision {
 }
 
 /**
- * Who may query the miner and in what order (DESIGN §4): unregistered callers are refused; with
+ * Who may query the miner and in what order (docs/ARCHITECTURE.md § Challenges and scoring): unregistered callers are refused; with
  * `forceValidatorPermit` so are registered callers without a validator permit, and with `minStake` callers below
  * that stake. Priority is the caller's stake.
  * Reads whatever metagraph `current()` returns, so an epoch re-sync takes effect on the next request.

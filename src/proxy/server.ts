@@ -79,7 +79,7 @@ function describeError(err: FastifyError): {status: number; message: string} {
 }
 
 /**
- * The validator proxy (DESIGN §10): `POST /v1/detect`, `GET /v1/miners`, `/healthz`, `/metrics`, `/openapi.json`
+ * The validator proxy (docs/ARCHITECTURE.md § Proxy): `POST /v1/detect`, `GET /v1/miners`, `/healthz`, `/metrics`, `/openapi.json`
  * and the web page at `/`, on the validator's hotkey.
  */
 export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer> {

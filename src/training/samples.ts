@@ -123,7 +123,7 @@ export interface SampleSetOptions {
   /** stop caching decoded images past this many bytes */
   cacheBytes?: number
   /**
-   * Train and evaluate on images as a validator sends them (DESIGN §4 augmentation + JPEG), not on the base
+   * Train and evaluate on images as a validator sends them (the challenge augmentation + JPEG, docs/ARCHITECTURE.md § Challenges and scoring), not on the base
    * transform: pool images are used as they are, evaluation images are one fixed challenge per sample.
    */
   challenge?: {size: number; quality: number; level?: LevelChoice}

@@ -47,7 +47,7 @@ export interface ChallengeBuilderOptions {
 }
 
 /**
- * Challenges as the BitMind validator builds them (DESIGN §4): a coin flip between a random row of a real pool
+ * Challenges as the BitMind validator builds them (docs/ARCHITECTURE.md § Challenges and scoring): a coin flip between a random row of a real pool
  * (label 0) and a generated image (label 1), then RandomRotation / RandomResizedCrop / flips, JPEG q75, base64.
  */
 export class ChallengeBuilder implements ChallengeSource {

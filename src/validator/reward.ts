@@ -1,5 +1,5 @@
 /**
- * BitMind's binary reward (DESIGN §4): 1 when the rounded prediction equals the label and the prediction is a
+ * BitMind's binary reward (docs/ARCHITECTURE.md § Challenges and scoring): 1 when the rounded prediction equals the label and the prediction is a
  * probability, 0 otherwise. Anything a miner can send that is not a finite number in [0, 1] — a timeout, the
  * default −1, NaN, a string, an object — scores 0.
  *

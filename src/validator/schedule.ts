@@ -1,4 +1,4 @@
-/** When the validator sets weights / re-syncs (DESIGN §4): more than `epochLength` blocks since its last update. */
+/** When the validator sets weights / re-syncs (docs/ARCHITECTURE.md § Challenges and scoring): more than `epochLength` blocks since its last update. */
 export function blocksSinceLastUpdate(block: number, lastUpdate: readonly number[], selfUid: number): number {
   const last = lastUpdate[selfUid] ?? 0
   return block - last

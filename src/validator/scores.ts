@@ -1,5 +1,5 @@
 /**
- * The validator's moving-average scores over all uids (DESIGN §4): scores ← α·r + (1−α)·scores, where r is the step's
+ * The validator's moving-average scores over all uids (docs/ARCHITECTURE.md § Challenges and scoring): scores ← α·r + (1−α)·scores, where r is the step's
  * reward at each queried uid and 0 elsewhere, so miners that are not queried decay. NaN anywhere becomes 0.
  */
 export function updateScores(scores: readonly number[], uids: readonly number[], stepRewards: readonly number[], alpha: number): number[] {

@@ -85,7 +85,7 @@ export interface StepReport {
 }
 
 /**
- * The validator loop (DESIGN §4): sample miners, challenge them, reward, update moving-average scores, save the state,
+ * The validator loop (docs/ARCHITECTURE.md § Challenges and scoring): sample miners, challenge them, reward, update moving-average scores, save the state,
  * and set weights when an epoch has passed since the validator's last update.
  */
 export class Validator {

@@ -4,7 +4,7 @@ import {z} from 'zod'
 import {argon2iKey} from './kdf.js'
 
 /**
- * btcli keyfiles (DESIGN §8): plain JSON, or `$NACL` ‖ secretbox(nonce 24 ‖ ciphertext) under
+ * btcli keyfiles (docs/ARCHITECTURE.md § Wallets): plain JSON, or `$NACL` ‖ secretbox(nonce 24 ‖ ciphertext) under
  * argon2i(password, fixed salt) with libsodium's SENSITIVE limits, as btwallet's keyfile.rs does.
  */
 export const NACL_PREFIX = '$NACL'

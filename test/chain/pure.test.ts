@@ -8,7 +8,7 @@ import {solvePow} from '../../src/chain/pow-solver.js'
 import {revealRound, SECURITY_BLOCK_OFFSET} from '../../src/chain/timelock.js'
 import {weightsForEmit} from '../../src/chain/weights.js'
 
-// DESIGN §7 written out again with @polkadot/util-crypto (not hash-wasm, which src/chain/pow.ts uses)
+// the seal of docs/ARCHITECTURE.md § Chain written out again with @polkadot/util-crypto (not hash-wasm, which src/chain/pow.ts uses)
 function referenceSeal(blockHash: Uint8Array, hotkey: Uint8Array, nonce: bigint): Uint8Array {
   const bh = keccakAsU8a(new Uint8Array([...blockHash, ...hotkey]), 256)
   const le = new Uint8Array(8)

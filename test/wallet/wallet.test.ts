@@ -27,7 +27,7 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-wallet-'))
 afterAll(() => fs.rmSync(tmp, {recursive: true, force: true}))
 const FAST = {iterations: 2, memoryKiB: 1024}
 
-describe('btcli wallet fixture (DESIGN §8 layout, test/fixtures/wallet/make-fixture.mjs)', () => {
+describe('btcli wallet fixture (docs/ARCHITECTURE.md § Wallets layout, test/fixtures/wallet/make-fixture.mjs)', () => {
   it('opens the $NACL coldkey with its password and derives the keyring addresses', async () => {
     await cryptoWaitReady()
     const kr = new Keyring({type: 'sr25519', ss58Format: 42})
