@@ -54,8 +54,8 @@ export default class Predict extends BitmindCommand {
       if (err instanceof ModelNotFoundError) this.fail(`no model at ${modelPath}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
       this.fail(cliMessage(err).split('\n')[0]!)
     }
-    const isOnnx = detector.constructor.name === 'OnnxDetector'
-    process.stderr.write(`model ${modelPath} on ${isOnnx ? `onnxruntime (${flags.provider})` : 'tfjs'}, ${files.length} image${files.length === 1 ? '' : 's'}\n`)
+    const engine = detector.engine === 'onnx' ? `onnxruntime (${flags.provider})` : 'tfjs'
+    process.stderr.write(`model ${modelPath} on ${engine}, ${files.length} image${files.length === 1 ? '' : 's'}\n`)
 
     const showBar = files.length > flags['batch-size'] && process.stderr.isTTY
     let results: FileResult[]

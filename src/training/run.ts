@@ -8,14 +8,14 @@ import path from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
-import {resolveBackend} from '../detector/backend.js'
 import {NprNet} from '../detector/npr.js'
 import {importPth} from '../detector/pth.js'
 import {exportNprOnnx} from '../detector/onnx-export.js'
 import {loadTfjsModel, saveTfjsModel} from '../detector/tfjs-io.js'
 import {augmentTrain} from '../image/augment.js'
 import {augmentChoice, centerCropResize, decodeImage, encodeJpeg} from '../image/index.js'
-import {registerFastConv2dGrad} from '../detector/conv-grad.js'
+import {registerFastConv2dGrad} from '../runtime/conv-grad.js'
+import {resolveBackend} from '../runtime/tfjs-backend.js'
 import {openTrainingPools, type TrainingDataOptions} from './data.js'
 import {SampleSet, type ImageOps} from './samples.js'
 import {DEFAULT_TRAIN_CONFIG, train, type EpochSummary, type ModelStore, type ProgressEvent, type TrainConfig, type TrainResult} from './trainer.js'
@@ -62,8 +62,8 @@ function resumeDir(p: string): string {
 
 export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   const backend = await resolveBackend(opts.backend)
-  // after resolveBackend: this replaces the detector's registration (whose input gradient is the slow kernel)
-  // wasm lacks Conv2DBackpropFilter and its Conv2DBackpropInput is slow: use forward kernels for the gradient
+  // wasm lacks Conv2DBackpropFilter and its Conv2DBackpropInput is slow: use forward kernels for the gradient, on
+  // cpu too (resolveBackend registers them on wasm only)
   if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') registerFastConv2dGrad()
   opts.log?.(`tfjs backend: ${backend}`)
 

@@ -11,7 +11,7 @@ import {createRng, type Rng} from '../../src/config/random.js'
 import {SampleSet, type ImageOps, type PoolLike, type RgbImage} from '../../src/training/samples.js'
 import {train, type ModelStore} from '../../src/training/trainer.js'
 import {NprNet} from '../../src/detector/npr.js'
-import {registerFastConv2dGrad} from '../../src/detector/conv-grad.js'
+import {registerFastConv2dGrad} from '../../src/runtime/conv-grad.js'
 import {readEventFile} from '../../src/training/tensorboard.js'
 
 const SIZE = 32
