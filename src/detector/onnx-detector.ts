@@ -5,7 +5,8 @@ import path from 'node:path'
 
 import * as ort from 'onnxruntime-node'
 
-import {openOnnxSession, ProviderUnavailableError} from '../runtime/onnx-session.js'
+import {ProviderUnavailableError} from '../runtime/errors.js'
+import {openOnnxSession} from '../runtime/onnx-session.js'
 import {centerCropResize, writeNCHW, writeNHWC, type RgbImage} from '../image/index.js'
 import {sigmoid, type Detector} from './detector.js'
 import {parseDetectorMetadata, readOnnxMetadataProps, type DetectorMetadata} from './onnx-meta.js'

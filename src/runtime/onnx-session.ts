@@ -5,28 +5,10 @@
  */
 import * as ort from 'onnxruntime-node'
 
+import {ProviderUnavailableError} from './errors.js'
+
 export const PROVIDERS = ['cpu', 'cuda', 'webgpu', 'dml', 'coreml'] as const
 export type Provider = (typeof PROVIDERS)[number]
-
-/**
- * An execution provider this process cannot use: not compiled into the onnxruntime-node build (`model` undefined),
- * or listed but failing to start for `model` (cuda/tensorrt ship as a separate download that may be absent).
- */
-export class ProviderUnavailableError extends Error {
-  constructor(
-    readonly provider: string,
-    /** the providers this build lists */
-    readonly available: readonly string[],
-    readonly model?: string,
-    /** the first line of ONNX Runtime's own error, when the provider failed to start */
-    readonly detail?: string,
-  ) {
-    super(model === undefined
-      ? `execution provider "${provider}" is not in this onnxruntime-node build (has: ${available.join(', ')})`
-      : `execution provider "${provider}" could not start for ${model}: ${detail}`)
-    this.name = 'ProviderUnavailableError'
-  }
-}
 
 export interface SessionTuning {
   /** intra-op threads (ONNX Runtime's default when absent) */

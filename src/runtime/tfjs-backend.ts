@@ -10,30 +10,11 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 
 import {registerFastConv2dGrad} from './conv-grad.js'
+import {BACKENDS, BackendUnavailableError, UnknownBackendError, type BackendName} from './errors.js'
 
 // tfjs's production mode: its only effect here is silencing tfjs's own console banners ("install tfjs-node"), since
 // resolveBackend reports the backend it chose itself
 tf.env().set('PROD', true)
-
-export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const
-export type BackendName = (typeof BACKENDS)[number]
-
-/** A backend name that is none of `auto` and BACKENDS. */
-export class UnknownBackendError extends Error {
-  constructor(readonly backend: string) {
-    super(`unknown backend "${backend}" (choose one of auto, ${BACKENDS.join(', ')})`)
-    this.name = 'UnknownBackendError'
-  }
-}
-
-/** A backend that was asked for by name and could not load (tfjs-node(-gpu): not installed). */
-export class BackendUnavailableError extends Error {
-  constructor(readonly backend: BackendName | undefined) {
-    const hint = backend === 'tfjs-node' || backend === 'tfjs-node-gpu' ? ` (install it: npm install @tensorflow/${backend})` : ''
-    super(`tfjs backend "${backend}" is not available${hint}`)
-    this.name = 'BackendUnavailableError'
-  }
-}
 
 const require = createRequire(import.meta.url)
 let current: BackendName | undefined
