@@ -14,7 +14,7 @@ export interface EvalResult {
   roc: RocCurve
   seconds: number
   imagesPerSec: number
-  /** per file: label, score, source (kept for the report and for --json consumers) */
+  /** per file: label, score, source (kept for the report and for JSON consumers) */
   predictions: {file: string; label: 0 | 1; score: number; source: string}[]
 }
 

@@ -53,7 +53,7 @@ export function imageOps(): ImageOps {
   }
 }
 
-/** `--resume` takes the experiment folder or its resume/ folder. */
+/** A run to resume is named by its experiment folder or its resume/ folder. */
 function resumeDir(p: string): string {
   if (existsSync(path.join(p, 'state.json'))) return p
   if (existsSync(path.join(p, 'resume', 'state.json'))) return path.join(p, 'resume')
@@ -72,12 +72,12 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   const explicit = Object.fromEntries(Object.entries(opts.config).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>
   let config: TrainConfig = {...DEFAULT_TRAIN_CONFIG, ...explicit, experiment: opts.experiment}
   if (resume) {
-    // a resumed run keeps its recipe; --epochs (when given) moves where it ends
+    // a resumed run keeps its recipe; a given epoch count moves where it ends
     const saved = JSON.parse(await readFile(path.join(resume, 'state.json'), 'utf8')) as {config?: TrainConfig}
     if (!saved.config) throw new Error(`${resume}/state.json has no run config`)
     config = {...saved.config, epochs: opts.config.epochs ?? saved.config.epochs}
   }
-  // the data a run trained on is remembered, so `--resume` alone continues it
+  // the data a run trained on is remembered, so resuming with no data options continues it
   const dataFile = path.join(outDir, 'data.json')
   const given = (['corpus', 'real', 'fake', 'datasets', 'cacheDir', 'registryPath', 'valFraction'] as const)
     .filter((k) => opts[k] !== undefined && !(Array.isArray(opts[k]) && (opts[k] as unknown[]).length === 0))
