@@ -13,7 +13,7 @@ import {fileURLToPath} from 'node:url'
 import * as tf from '@tensorflow/tfjs'
 import '@tensorflow/tfjs-backend-wasm'
 
-import {registerFastConv2dGrad} from '../dist/detector/conv-grad.js'
+import {registerFastConv2dGrad} from '../dist/runtime/conv-grad.js'
 import {NprNet} from '../dist/detector/npr.js'
 import {Adam} from '../dist/training/adam.js'
 import {toBatchTensor} from '../dist/training/samples.js'

@@ -12,7 +12,7 @@ import '@tensorflow/tfjs-backend-wasm'
 
 import {NprNet} from '../dist/detector/npr.js'
 import {Adam} from '../dist/training/adam.js'
-import {registerFastConv2dGrad} from '../dist/detector/conv-grad.js'
+import {registerFastConv2dGrad} from '../dist/runtime/conv-grad.js'
 import {trainStep} from '../dist/training/trainer.js'
 
 const [size = 224, batch = 16, steps = 2] = process.argv.slice(2, 5).map(Number)

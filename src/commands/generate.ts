@@ -4,7 +4,7 @@ import {BitmindCommand} from '../cli/base-command.js'
 import {cliMessage} from '../cli/messages/index.js'
 import {loggingFlags} from '../cli/flags.js'
 import {generateImages, parseSize, type GenerateRunResult} from '../generation/generate-run.js'
-import {PROVIDERS} from '../generation/providers.js'
+import {PROVIDERS} from '../runtime/onnx-session.js'
 import {SCHEDULERS, type SchedulerName} from '../generation/schedulers/index.js'
 
 export default class Generate extends BitmindCommand {

@@ -3,13 +3,15 @@ import path from 'node:path'
 import {Args, Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../cli/base-command.js'
-import {cliMessage} from '../cli/messages/index.js'
 import {backendFlag, loggingFlags} from '../cli/flags.js'
 import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {Progress} from '../config/progress.js'
 // the modules themselves, not detector/index.js: that one pulls in tfjs, which an .onnx model does not need
+import type {Engine} from '../detector/detector.js'
 import {loadDetector, ModelNotFoundError} from '../detector/load.js'
 import {collectImageFiles, predictFiles, type FileResult} from '../detector/predict-files.js'
+
+const MODEL_HINT = 'pass --model <file.onnx | file.pth | tfjs folder> or run `bitmind train`'
 
 export default class Predict extends BitmindCommand {
   static override description = 'Score images: the probability that each is AI-generated (> 0.5 = fake)'
@@ -37,7 +39,7 @@ export default class Predict extends BitmindCommand {
     const {argv, flags} = await this.parse(Predict)
     const modelPath = flags.model ?? shippedModel()
     if (!modelPath) {
-      this.fail(`no default model in ${path.dirname(DEFAULT_MODEL_PATH)}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
+      this.fail(`no default model in ${path.dirname(DEFAULT_MODEL_PATH)}: ${MODEL_HINT}`)
     }
     const {files, missing} = await collectImageFiles(argv as string[])
     if (files.length === 0 && missing.length === 0) this.fail('no image files found in the given folders')
@@ -45,17 +47,17 @@ export default class Predict extends BitmindCommand {
     let detector
     try {
       detector = await loadDetector(modelPath, {
-        engine: flags.engine as 'tfjs' | 'onnx',
+        engine: flags.engine as Engine,
         provider: flags.provider,
         ...(flags.backend ? {backend: flags.backend} : {}),
         log: (line) => process.stderr.write(`${line}\n`),
       })
     } catch (err) {
-      if (err instanceof ModelNotFoundError) this.fail(`no model at ${modelPath}: pass --model <file.onnx | file.pth | tfjs folder> or run \`bitmind train\``)
-      this.fail(cliMessage(err).split('\n')[0]!)
+      if (err instanceof ModelNotFoundError) this.fail(`no model at ${modelPath}: ${MODEL_HINT}`)
+      this.fail(err)
     }
-    const isOnnx = detector.constructor.name === 'OnnxDetector'
-    process.stderr.write(`model ${modelPath} on ${isOnnx ? `onnxruntime (${flags.provider})` : 'tfjs'}, ${files.length} image${files.length === 1 ? '' : 's'}\n`)
+    const engine = detector.engine === 'onnx' ? `onnxruntime (${flags.provider})` : 'tfjs'
+    process.stderr.write(`model ${modelPath} on ${engine}, ${files.length} image${files.length === 1 ? '' : 's'}\n`)
 
     const showBar = files.length > flags['batch-size'] && process.stderr.isTTY
     let results: FileResult[]

@@ -1,15 +1,13 @@
 import {existsSync, promises as fs} from 'node:fs'
 import path from 'node:path'
 
-import type {Detector} from './detector.js'
+import type {Detector, Engine} from './detector.js'
 import {buildNprOnnx} from './onnx-export.js'
 import {OnnxDetector} from './onnx-detector.js'
 import {importPth} from './pth.js'
 import type {StateDict} from './state-dict.js'
 
 // tfjs costs ~0.3–0.6 s to import: the modules that need it are loaded only when a tfjs model or engine is used.
-
-export type Engine = 'onnx' | 'tfjs'
 
 export interface LoadDetectorOptions {
   /** tfjs backend (auto, tfjs-node-gpu, tfjs-node, wasm, cpu) */
@@ -69,16 +67,9 @@ export async function loadDetector(modelPath: string, opts: LoadDetectorOptions 
     }
     return OnnxDetector.load(bytes, onnxOpts(opts, name))
   }
-  const [{resolveBackend}, {NprNet}, {TfjsDetector}] = await Promise.all([import('./backend.js'), import('./npr.js'), import('./tfjs-detector.js')])
+  const [{resolveBackend}, {NprNet}, {TfjsDetector}] = await Promise.all([import('../runtime/tfjs-backend.js'), import('./npr.js'), import('./tfjs-detector.js')])
   await resolveBackend(opts.backend, opts.log)
-  const net = new NprNet({seed: 0})
-  try {
-    net.loadStateDict(sd, {strict: true})
-  } catch (err) {
-    net.dispose()
-    throw new Error(`${modelPath}: ${(err as Error).message}`)
-  }
-  return new TfjsDetector(net, name, inputSize)
+  return new TfjsDetector(NprNet.fromStateDict(sd, modelPath), name, inputSize)
 }
 
 function onnxOpts(opts: LoadDetectorOptions, name: string) {

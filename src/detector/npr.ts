@@ -195,6 +195,18 @@ export class NprNet {
     assign(this.fcB, 'fc1.bias', [1])
   }
 
+  /** A net holding these weights (strict); a mismatch is an error naming `source`, and leaves no net allocated. */
+  static fromStateDict(sd: StateDict, source: string): NprNet {
+    const net = new NprNet({seed: 0})
+    try {
+      net.loadStateDict(sd, {strict: true})
+    } catch (err) {
+      net.dispose()
+      throw new Error(`${source}: ${(err as Error).message}`)
+    }
+    return net
+  }
+
   dispose(): void {
     if (this.disposed) return
     this.disposed = true

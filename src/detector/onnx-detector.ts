@@ -5,6 +5,8 @@ import path from 'node:path'
 
 import * as ort from 'onnxruntime-node'
 
+import {ProviderUnavailableError} from '../runtime/errors.js'
+import {openOnnxSession} from '../runtime/onnx-session.js'
 import {centerCropResize, writeNCHW, writeNHWC, type RgbImage} from '../image/index.js'
 import {sigmoid, type Detector} from './detector.js'
 import {parseDetectorMetadata, readOnnxMetadataProps, type DetectorMetadata} from './onnx-meta.js'
@@ -24,6 +26,8 @@ export interface OnnxDetectorOptions {
 }
 
 export class OnnxDetector implements Detector {
+  readonly engine = 'onnx'
+
   private constructor(
     readonly name: string,
     readonly inputSize: number,
@@ -39,14 +43,15 @@ export class OnnxDetector implements Detector {
     let session: ort.InferenceSession
     try {
       meta = parseDetectorMetadata(readOnnxMetadataProps(bytes))
-      session = await ort.InferenceSession.create(bytes, {
-        executionProviders: [opts.provider ?? 'cpu'],
-        intraOpNumThreads: opts.threads ?? os.availableParallelism(),
-        interOpNumThreads: 1,
-        graphOptimizationLevel: 'all',
-        extra: {session: {intra_op: {allow_spinning: opts.spin ? '1' : '0'}, inter_op: {allow_spinning: opts.spin ? '1' : '0'}}},
+      session = await openOnnxSession(bytes, {
+        provider: opts.provider,
+        threads: opts.threads ?? os.availableParallelism(),
+        interOpThreads: 1,
+        spin: opts.spin ?? false,
+        label,
       })
     } catch (err) {
+      if (err instanceof ProviderUnavailableError) throw err
       throw new Error(`${label}: cannot load ONNX model: ${(err as Error).message.split('\n')[0]}`)
     }
     const input = session.inputMetadata[0]

@@ -21,14 +21,19 @@ export interface NprOnnxOptions {
   metadata?: Record<string, string>
 }
 
-/** Build the ONNX model bytes from an NPR state_dict (checked strictly). */
-export function buildNprOnnx(sd: StateDict, opts: NprOnnxOptions = {}): Buffer {
-  const size = opts.inputSize ?? 224
+/** Every NPR key present with its shape, nothing extra; else StateDictMismatchError. */
+export function checkNprStateDict(sd: StateDict): void {
   const expected = nprStateDictShapes()
   const missing = expected.filter(([k]) => !sd.has(k)).map(([k]) => k)
   const unexpected = [...sd.keys()].filter((k) => !expected.some(([e]) => e === k))
   const wrong = expected.filter(([k, s]) => sd.has(k) && !sameShape(sd.get(k)!.shape, s)).map(([k]) => k)
   if (missing.length || unexpected.length || wrong.length) throw new StateDictMismatchError(missing, unexpected, wrong)
+}
+
+/** Build the ONNX model bytes from an NPR state_dict (checked strictly). */
+export function buildNprOnnx(sd: StateDict, opts: NprOnnxOptions = {}): Buffer {
+  const size = opts.inputSize ?? 224
+  checkNprStateDict(sd)
 
   const g = new GraphBuilder()
   const w = (k: string) => g.floats(k, sd.get(k)!.shape, sd.get(k)!.data)
@@ -66,12 +71,17 @@ export function buildNprOnnx(sd: StateDict, opts: NprOnnxOptions = {}): Buffer {
     input: [valueInfo('input', ['N', 3, size, size])],
     output: [valueInfo('probability', ['N']), valueInfo('logit', ['N'])],
   })
+  return encodeNprModel(graph, size, opts.metadata)
+}
+
+/** The model bytes of an NPR graph (opset 18) with the metadata an ONNX detector is served by, plus `extra`. */
+export function encodeNprModel(graph: onnxPkg.onnx.IGraphProto, size: number, extra: Record<string, string> = {}): Buffer {
   const metadata: Record<string, string> = {
     [META.inputSize]: String(size),
     [META.layout]: 'NCHW',
     [META.architecture]: NPR_ARCHITECTURE,
     [META.output]: 'probability',
-    ...opts.metadata,
+    ...extra,
   }
   const model = onnx.ModelProto.create({
     irVersion: 8,

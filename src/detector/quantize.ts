@@ -10,12 +10,12 @@ import os from 'node:os'
 import onnxPkg from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 
+import {openOnnxSession} from '../runtime/onnx-session.js'
 import {centerCropResize, writeNCHW, type RgbImage} from '../image/index.js'
-import {nprBlocks, nprStateDictShapes} from './npr-arch.js'
-import {NPR_ARCHITECTURE} from './onnx-export.js'
+import {nprBlocks} from './npr-arch.js'
+import {checkNprStateDict, encodeNprModel} from './onnx-export.js'
 import {GraphBuilder, valueInfo} from './onnx-graph.js'
-import {META} from './onnx-meta.js'
-import {StateDictMismatchError, sameShape, type StateDict} from './state-dict.js'
+import type {StateDict} from './state-dict.js'
 
 const {onnx} = onnxPkg
 const DT = onnx.TensorProto.DataType
@@ -49,20 +49,12 @@ function foldConvBn(sd: StateDict, conv: string, bn: string): {weight: Float32Ar
   return {weight, bias, dims: [...w.shape]}
 }
 
-function checkStateDict(sd: StateDict): void {
-  const expected = nprStateDictShapes()
-  const missing = expected.filter(([k]) => !sd.has(k)).map(([k]) => k)
-  const unexpected = [...sd.keys()].filter((k) => !expected.some(([e]) => e === k))
-  const wrong = expected.filter(([k, s]) => sd.has(k) && !sameShape(sd.get(k)!.shape, s)).map(([k]) => k)
-  if (missing.length || unexpected.length || wrong.length) throw new StateDictMismatchError(missing, unexpected, wrong)
-}
-
 /**
  * NPR with BatchNorm folded. In calibrate mode every activation to be quantized is also a graph output (its name
  * pushed to `taps`); in quantize mode each gets a Q/DQ pair with the calibrated range and the weights are int8.
  */
 function buildFolded(sd: StateDict, size: number, mode: Mode, metadata: Record<string, string>): Buffer {
-  checkStateDict(sd)
+  checkNprStateDict(sd)
   const g = new GraphBuilder()
   const scaleOf = new Map<string, number>()
   // the tensor consumers read: t itself (calibrating) or t through Q → DQ with the range of `like` (default t)
@@ -149,21 +141,7 @@ function buildFolded(sd: StateDict, size: number, mode: Mode, metadata: Record<s
     input: [valueInfo('input', ['N', 3, size, size])],
     output: outputs,
   })
-  const props: Record<string, string> = {
-    [META.inputSize]: String(size),
-    [META.layout]: 'NCHW',
-    [META.architecture]: NPR_ARCHITECTURE,
-    [META.output]: 'probability',
-    ...metadata,
-  }
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    producerName: 'bitmind',
-    opsetImport: [onnx.OperatorSetIdProto.create({domain: '', version: 18})],
-    graph,
-    metadataProps: Object.entries(props).map(([key, value]) => onnx.StringStringEntryProto.create({key, value})),
-  })
-  return Buffer.from(onnx.ModelProto.encode(model).finish())
+  return encodeNprModel(graph, size, metadata)
 }
 
 /**
@@ -176,7 +154,7 @@ export async function calibrateNpr(sd: StateDict, images: RgbImage[], opts: {inp
   if (images.length === 0) throw new Error('calibration needs at least one image')
   const taps: string[] = []
   const bytes = buildFolded(sd, opts.inputSize, {kind: 'calibrate', taps}, {})
-  const session = await ort.InferenceSession.create(bytes, {intraOpNumThreads: os.availableParallelism(), graphOptimizationLevel: 'all'})
+  const session = await openOnnxSession(bytes, {threads: os.availableParallelism(), label: 'NPR calibration graph'})
   const sums = new Map<string, {min: number; max: number; n: number}>()
   const size = opts.inputSize
   const bs = Math.max(1, opts.batchSize ?? 8)

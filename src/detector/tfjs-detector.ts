@@ -6,6 +6,8 @@ import type {NprNet} from './npr.js'
 
 /** NPR on TensorFlow.js (the training engine): BitMind's transforms, x/255, no normalisation. */
 export class TfjsDetector implements Detector {
+  readonly engine = 'tfjs'
+
   constructor(readonly net: NprNet, readonly name: string, readonly inputSize = 224) {}
 
   async predict(images: RgbImage[]): Promise<number[]> {

@@ -78,12 +78,5 @@ export async function saveTfjsModel(net: NprNet, dir: string, meta: {inputSize?:
 
 export async function loadTfjsModel(dir: string): Promise<NprNet> {
   const {sd} = await readStateDict(dir)
-  const net = new NprNet({seed: 0})
-  try {
-    net.loadStateDict(sd, {strict: true})
-  } catch (err) {
-    net.dispose()
-    throw new Error(`${dir}: ${(err as Error).message}`)
-  }
-  return net
+  return NprNet.fromStateDict(sd, dir)
 }

@@ -7,8 +7,8 @@ import * as tf from '@tensorflow/tfjs'
 import sharp from 'sharp'
 
 import {createRng} from '../config/random.js'
-import {resolveBackend} from '../detector/backend.js'
 import {crop, type RgbImage} from '../image/index.js'
+import {resolveBackend} from '../runtime/tfjs-backend.js'
 import type {GenerateOptions, GeneratedImage, SyntheticSource} from './source.js'
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path'
 
 import {createRng, randomSeed} from '../config/random.js'
 import {encodePng} from '../image/index.js'
+import {ImageSizeError} from './errors.js'
 import {OnnxDiffusionPipeline} from './onnx-diffusion.js'
 import {openPromptSource} from './prompts.js'
 import type {SchedulerName} from './schedulers/index.js'
@@ -41,13 +42,13 @@ export function outputPath(out: string, k: number, count: number): string {
   return `${out.slice(0, out.length - path.extname(out).length)}-${k}${ext}`
 }
 
-/** Parse `512x512` (or `512`). */
-export function parseSize(size: string): {width: number; height: number} {
+/** Parse `512x512` (or `512`); `field` names the setting in errors. */
+export function parseSize(size: string, field = 'size'): {width: number; height: number} {
   const m = /^(\d+)(?:x(\d+))?$/i.exec(size.trim())
-  if (!m) throw new Error(`--size must look like 512x512, got "${size}"`)
+  if (!m) throw new ImageSizeError(field, 'must look like 512x512', `"${size}"`)
   const width = Number(m[1])
   const height = Number(m[2] ?? m[1])
-  if (width % 8 || height % 8 || width === 0 || height === 0) throw new Error(`--size must be positive multiples of 8, got ${width}x${height}`)
+  if (width % 8 || height % 8 || width === 0 || height === 0) throw new ImageSizeError(field, 'must be positive multiples of 8', `${width}x${height}`)
   return {width, height}
 }
 

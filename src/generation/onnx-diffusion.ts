@@ -6,8 +6,8 @@ import {z} from 'zod'
 
 import {createRng, randomSeed} from '../config/random.js'
 import type {RgbImage} from '../image/index.js'
+import {openOnnxSession} from '../runtime/onnx-session.js'
 import {ClipTokenizer} from './clip-tokenizer.js'
-import {openSession} from './providers.js'
 import {createScheduler, type Scheduler, type SchedulerName} from './schedulers/index.js'
 import type {GenerateOptions, GeneratedImage, SyntheticSource} from './source.js'
 import {floatTensor, gaussian, intTensor, readFloats, type FloatType} from './tensors.js'
@@ -115,13 +115,13 @@ export class OnnxDiffusionPipeline implements SyntheticSource {
     const encoders: TextEncoder[] = []
     for (const [enc, tok] of [['text_encoder', 'tokenizer'], ['text_encoder_2', 'tokenizer_2']] as const) {
       if (enc === 'text_encoder_2' && !existsSync(path.join(dir, enc, 'model.onnx'))) break
-      const session = await openSession(need(`${enc}/model.onnx`), provider)
+      const session = await openOnnxSession(need(`${enc}/model.onnx`), {provider})
       const ids = inputs(session).get('input_ids')
       if (!ids) throw new Error(`${enc}/model.onnx has no input_ids input`)
       encoders.push({session, tokenizer: await ClipTokenizer.fromDir(need(tok)), idType: ids.type})
     }
-    const unet = await openSession(need('unet/model.onnx'), provider)
-    const vae = await openSession(need('vae_decoder/model.onnx'), provider)
+    const unet = await openOnnxSession(need('unet/model.onnx'), {provider})
+    const vae = await openOnnxSession(need('vae_decoder/model.onnx'), {provider})
     const schedPath = need('scheduler/scheduler_config.json')
     const schedulerConfig = z.record(z.string(), z.unknown()).parse(JSON.parse(await fs.readFile(schedPath, 'utf8')))
     const scheduler = createScheduler(schedulerConfig, opts.scheduler)

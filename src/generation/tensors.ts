@@ -2,22 +2,11 @@ import {Float16Array} from '@petamoriken/float16'
 import * as ort from 'onnxruntime-node'
 
 import type {Rng} from '../config/random.js'
+import {boxMuller} from '../image/distortions.js'
 
 /** Standard normal draws (Box–Muller) from a seeded uniform PRNG, so a seed fixes every latent and step noise. */
 export function gaussian(rng: Rng): () => number {
-  let spare: number | undefined
-  return () => {
-    if (spare !== undefined) {
-      const s = spare
-      spare = undefined
-      return s
-    }
-    const u = Math.max(rng(), Number.MIN_VALUE)
-    const v = rng()
-    const r = Math.sqrt(-2 * Math.log(u))
-    spare = r * Math.sin(2 * Math.PI * v)
-    return r * Math.cos(2 * Math.PI * v)
-  }
+  return boxMuller(() => Math.max(rng(), Number.MIN_VALUE), rng)
 }
 
 export type FloatType = 'float32' | 'float16'

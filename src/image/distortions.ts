@@ -107,8 +107,11 @@ export function jpegResample(img: RgbImage, factor: number): RgbImage {
   return resizeBilinearCv(resizeBilinearCv(img, w, h), img.width, img.height)
 }
 
-/** Standard normal samples from a uniform RNG (Box–Muller, both outputs used). */
-export function normalSampler(rng: Rng): () => number {
+/**
+ * Standard normal samples by Box–Muller (both outputs used) from two uniform draws per pair: `radial` in (0, 1] so
+ * that the log stays finite, then `angle` in [0, 1).
+ */
+export function boxMuller(radial: () => number, angle: () => number): () => number {
   let spare: number | undefined
   return () => {
     if (spare !== undefined) {
@@ -116,12 +119,17 @@ export function normalSampler(rng: Rng): () => number {
       spare = undefined
       return s
     }
-    const u1 = 1 - rng() // (0, 1]: log stays finite
-    const u2 = rng()
+    const u1 = radial()
+    const u2 = angle()
     const r = Math.sqrt(-2 * Math.log(u1))
     spare = r * Math.sin(2 * Math.PI * u2)
     return r * Math.cos(2 * Math.PI * u2)
   }
+}
+
+/** Standard normal samples from a uniform RNG (Box–Muller, both outputs used). */
+export function normalSampler(rng: Rng): () => number {
+  return boxMuller(() => 1 - rng(), rng)
 }
 
 /**

@@ -1,13 +1,14 @@
 /**
  * Training data from what a person points `bitmind train` at: the offline corpus (its own train/val/test
- * splits), image folders (`--real`/`--fake`), or downloaded registry datasets. Folders and datasets have no
+ * splits), folders of real and of fake images, or downloaded registry datasets (docs/ARCHITECTURE.md § Data). Folders and datasets have no
  * splits, so a deterministic share of each pool (every k-th image) is held out for validation.
  */
 import {openCorpusSplit} from '../data/corpus.js'
 import {openDatasetPool} from '../data/dataset-pool.js'
 import {FolderPool} from '../data/folder-pool.js'
 import {labelNumber, loadRegistry, selectDatasets} from '../data/registry.js'
-import type {LabeledPools, PoolLike} from './samples.js'
+import {TrainingDataError} from './errors.js'
+import type {LabeledPools, TrainingPool} from './samples.js'
 
 export interface TrainingPools {
   train: LabeledPools
@@ -17,7 +18,7 @@ export interface TrainingPools {
 }
 
 /** Several pools read as one, in order. */
-export function concatPools(name: string, pools: readonly PoolLike[]): PoolLike {
+export function concatPools(name: string, pools: readonly TrainingPool[]): TrainingPool {
   const starts: number[] = []
   let size = 0
   for (const p of pools) {
@@ -38,7 +39,7 @@ export function concatPools(name: string, pools: readonly PoolLike[]): PoolLike 
 }
 
 /** A view of some indices of a pool. */
-export function subsetPool(pool: PoolLike, indices: readonly number[], name = pool.name): PoolLike {
+export function subsetPool(pool: TrainingPool, indices: readonly number[], name = pool.name): TrainingPool {
   return {
     name,
     size: indices.length,
@@ -51,7 +52,7 @@ export function subsetPool(pool: PoolLike, indices: readonly number[], name = po
 }
 
 /** Hold out every `round(1/fraction)`-th image for validation (at least one when the pool has two or more). */
-export function holdOut(pool: PoolLike, fraction: number): {train: PoolLike; val: PoolLike} {
+export function holdOut(pool: TrainingPool, fraction: number): {train: TrainingPool; val: TrainingPool} {
   if (fraction <= 0 || pool.size < 2) return {train: pool, val: subsetPool(pool, [], `${pool.name} (val)`)}
   const every = Math.max(2, Math.round(1 / fraction))
   const train: number[] = [], val: number[] = []
@@ -72,19 +73,19 @@ export interface TrainingDataOptions {
 
 export async function openTrainingPools(opts: TrainingDataOptions): Promise<TrainingPools> {
   if (opts.corpus) {
-    if (opts.real?.length || opts.fake?.length || opts.datasets?.length) throw new Error('give either --corpus or --real/--fake/--datasets, not both')
+    if (opts.real?.length || opts.fake?.length || opts.datasets?.length) throw new TrainingDataError('corpus-and-sources')
     const [train, val, test] = await Promise.all((['train', 'val', 'test'] as const).map((s) => openCorpusSplit(opts.corpus!, s)))
     return {train: train!, val: val!, test: test!, describe: `corpus ${opts.corpus}`}
   }
-  const real: PoolLike[] = [], fake: PoolLike[] = []
+  const real: TrainingPool[] = [], fake: TrainingPool[] = []
   for (const dir of opts.real ?? []) real.push(await FolderPool.open(dir, {label: 0}))
   for (const dir of opts.fake ?? []) fake.push(await FolderPool.open(dir, {label: 1}))
   if (opts.datasets?.length) {
-    if (!opts.cacheDir) throw new Error('--datasets needs a cache folder')
+    if (!opts.cacheDir) throw new TrainingDataError('datasets-without-cache')
     const specs = selectDatasets(await loadRegistry(opts.registryPath), opts.datasets)
     for (const spec of specs) (labelNumber(spec) === 0 ? real : fake).push(await openDatasetPool(spec, opts.cacheDir))
   }
-  if (real.length === 0 || fake.length === 0) throw new Error('training needs real and fake images: --corpus <dir>, or --real <dir> and --fake <dir> (or --datasets)')
+  if (real.length === 0 || fake.length === 0) throw new TrainingDataError('missing-class')
   const r = holdOut(concatPools('real', real), opts.valFraction ?? 0.1)
   const f = holdOut(concatPools('fake', fake), opts.valFraction ?? 0.1)
   for (const [what, p] of [['real', r.train], ['fake', f.train]] as const) {

@@ -2,13 +2,9 @@
 import {readFile} from 'node:fs/promises'
 
 import {computeMetrics, metricsBySource, rocCurve, type Metrics, type RocCurve, type SourceMetrics} from './metrics.js'
+import type {Detector} from '../detector/detector.js'
+import type {RgbImage} from '../image/types.js'
 import type {LabeledFile} from './labeled-files.js'
-import type {RgbImage} from './samples.js'
-
-export interface DetectorLike {
-  readonly name: string
-  predict(images: RgbImage[]): Promise<number[]>
-}
 
 export interface EvalResult {
   model: string
@@ -18,7 +14,7 @@ export interface EvalResult {
   roc: RocCurve
   seconds: number
   imagesPerSec: number
-  /** per file: label, score, source (kept for the report and for --json consumers) */
+  /** per file: label, score, source (kept for the report and for JSON consumers) */
   predictions: {file: string; label: 0 | 1; score: number; source: string}[]
 }
 
@@ -28,7 +24,7 @@ export interface EvalOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-export async function evaluateFiles(detector: DetectorLike, files: readonly LabeledFile[], opts: EvalOptions): Promise<EvalResult> {
+export async function evaluateFiles(detector: Pick<Detector, 'name' | 'predict'>, files: readonly LabeledFile[], opts: EvalOptions): Promise<EvalResult> {
   if (files.length === 0) throw new Error('no images to evaluate')
   const batchSize = opts.batchSize ?? 16
   const t0 = Date.now()

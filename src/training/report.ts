@@ -1,5 +1,5 @@
 /**
- * The `bitmind eval --report` page: a ROC curve and a confusion matrix drawn as PNG images (SVG we
+ * The HTML report of an evaluation (`bitmind eval`): a ROC curve and a confusion matrix drawn as PNG images (SVG we
  * generate, rasterised by sharp), the metrics and the per-source breakdown, in one self-contained HTML file.
  */
 import {mkdir, writeFile} from 'node:fs/promises'

@@ -8,14 +8,14 @@ import path from 'node:path'
 
 import * as tf from '@tensorflow/tfjs'
 
-import {resolveBackend} from '../detector/backend.js'
 import {NprNet} from '../detector/npr.js'
 import {importPth} from '../detector/pth.js'
 import {exportNprOnnx} from '../detector/onnx-export.js'
 import {loadTfjsModel, saveTfjsModel} from '../detector/tfjs-io.js'
 import {augmentTrain} from '../image/augment.js'
 import {augmentChoice, centerCropResize, decodeImage, encodeJpeg} from '../image/index.js'
-import {registerFastConv2dGrad} from '../detector/conv-grad.js'
+import {registerFastConv2dGrad} from '../runtime/conv-grad.js'
+import {resolveBackend} from '../runtime/tfjs-backend.js'
 import {openTrainingPools, type TrainingDataOptions} from './data.js'
 import {SampleSet, type ImageOps} from './samples.js'
 import {DEFAULT_TRAIN_CONFIG, train, type EpochSummary, type ModelStore, type ProgressEvent, type TrainConfig, type TrainResult} from './trainer.js'
@@ -53,7 +53,7 @@ export function imageOps(): ImageOps {
   }
 }
 
-/** `--resume` takes the experiment folder or its resume/ folder. */
+/** A run to resume is named by its experiment folder or its resume/ folder. */
 function resumeDir(p: string): string {
   if (existsSync(path.join(p, 'state.json'))) return p
   if (existsSync(path.join(p, 'resume', 'state.json'))) return path.join(p, 'resume')
@@ -62,8 +62,8 @@ function resumeDir(p: string): string {
 
 export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   const backend = await resolveBackend(opts.backend)
-  // after resolveBackend: this replaces the detector's registration (whose input gradient is the slow kernel)
-  // wasm lacks Conv2DBackpropFilter and its Conv2DBackpropInput is slow: use forward kernels for the gradient
+  // wasm lacks Conv2DBackpropFilter and its Conv2DBackpropInput is slow: use forward kernels for the gradient, on
+  // cpu too (resolveBackend registers them on wasm only)
   if (tf.getBackend() === 'wasm' || tf.getBackend() === 'cpu') registerFastConv2dGrad()
   opts.log?.(`tfjs backend: ${backend}`)
 
@@ -72,12 +72,12 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   const explicit = Object.fromEntries(Object.entries(opts.config).filter(([, v]) => v !== undefined)) as Partial<TrainConfig>
   let config: TrainConfig = {...DEFAULT_TRAIN_CONFIG, ...explicit, experiment: opts.experiment}
   if (resume) {
-    // a resumed run keeps its recipe; --epochs (when given) moves where it ends
+    // a resumed run keeps its recipe; a given epoch count moves where it ends
     const saved = JSON.parse(await readFile(path.join(resume, 'state.json'), 'utf8')) as {config?: TrainConfig}
     if (!saved.config) throw new Error(`${resume}/state.json has no run config`)
     config = {...saved.config, epochs: opts.config.epochs ?? saved.config.epochs}
   }
-  // the data a run trained on is remembered, so `--resume` alone continues it
+  // the data a run trained on is remembered, so resuming with no data options continues it
   const dataFile = path.join(outDir, 'data.json')
   const given = (['corpus', 'real', 'fake', 'datasets', 'cacheDir', 'registryPath', 'valFraction'] as const)
     .filter((k) => opts[k] !== undefined && !(Array.isArray(opts[k]) && (opts[k] as unknown[]).length === 0))

@@ -9,24 +9,16 @@
 import * as tf from '@tensorflow/tfjs'
 
 import {createRng, permutation, type Rng} from '../config/random.js'
+import type {ImagePool} from '../data/pool.js'
 import type {LevelChoice} from '../image/levels.js'
+import type {RgbImage} from '../image/types.js'
 
-export interface RgbImage {
-  data: Uint8Array
-  width: number
-  height: number
-}
-
-/** The slice of the data layer's `ImagePool` the trainer needs. */
-export interface PoolLike {
-  readonly size: number
-  readonly name: string
-  get(index: number): Promise<{bytes: Buffer; source: string; index: number}>
-}
+/** The slice of the data layer's `ImagePool` the trainer needs (views of several pools have no single label). */
+export type TrainingPool = Pick<ImagePool, 'size' | 'name' | 'get'>
 
 export interface LabeledPools {
-  real: PoolLike
-  fake: PoolLike
+  real: TrainingPool
+  fake: TrainingPool
 }
 
 export interface ImageOps {

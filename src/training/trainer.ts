@@ -16,7 +16,8 @@ import {createRng} from '../config/random.js'
 import type {LevelChoice} from '../image/levels.js'
 import {Adam, scheduledLr, type AdamState} from './adam.js'
 import {computeMetrics, type Metrics} from './metrics.js'
-import {balancedEpoch, mixSeed, toBatchTensor, type RgbImage, type SampleRef, type SampleSet} from './samples.js'
+import type {RgbImage} from '../image/types.js'
+import {balancedEpoch, mixSeed, toBatchTensor, type SampleRef, type SampleSet} from './samples.js'
 import {EventWriter} from './tensorboard.js'
 
 export interface TrainableNet {

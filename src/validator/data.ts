@@ -140,9 +140,9 @@ async function openGenerationSource(g: GenerationOptions, realPools: readonly Im
   const {parseSize} = await import('../generation/generate-run.js')
   let size: {width: number; height: number}
   try {
-    size = parseSize(g.size ?? '512x512')
+    size = parseSize(g.size ?? '512x512', 'generation.size')
   } catch (err) {
-    throw new Error((err as Error).message.replace('--size', '--generation.size'))
+    throw new Error(`--${(err as Error).message}`)
   }
   const pipelines: SyntheticSource[] = []
   const release = () => Promise.all(pipelines.map((p) => p.dispose?.().catch(() => {})))

@@ -1,8 +1,8 @@
 import {describe, expect, it} from '@jest/globals'
 import * as tf from '@tensorflow/tfjs'
 
-import {currentBackend, resolveBackend} from '../../src/detector/backend.js'
-import {conv2dFilterGrad} from '../../src/detector/conv-grad.js'
+import {currentBackend, resolveBackend} from '../../src/runtime/tfjs-backend.js'
+import {conv2dFilterGrad} from '../../src/runtime/conv-grad.js'
 
 type Case = {x: [number, number, number, number]; f: [number, number, number, number]; stride: number; pad: 'valid' | 'same' | number}
 const CASES: Case[] = [

@@ -3,7 +3,7 @@ import '@tensorflow/tfjs-backend-wasm'
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
 import {createRng} from '../../src/config/random.js'
-import {conv2dFilterGrad, conv2dInputGrad, registerFastConv2dGrad} from '../../src/detector/conv-grad.js'
+import {conv2dFilterGrad, conv2dInputGrad, registerFastConv2dGrad} from '../../src/runtime/conv-grad.js'
 
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]]
 const CASES: {name: string; x: [number, number, number, number]; k: number; ci: number; co: number; s: number; pad: Pad}[] = [

@@ -1,7 +1,7 @@
 import {beforeAll, describe, expect, it} from '@jest/globals'
 import * as tf from '@tensorflow/tfjs'
 
-import {resolveBackend} from '../../src/detector/backend.js'
+import {resolveBackend} from '../../src/runtime/tfjs-backend.js'
 import {NprNet, nprResidual, nprStateDictShapes} from '../../src/detector/npr.js'
 import {StateDictMismatchError} from '../../src/detector/state-dict.js'
 

@@ -4,7 +4,7 @@ import path from 'node:path'
 
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
-import {resolveBackend} from '../../src/detector/backend.js'
+import {resolveBackend} from '../../src/runtime/tfjs-backend.js'
 import {NprNet, nprStateDictShapes} from '../../src/detector/npr.js'
 import {importPth, parsePth} from '../../src/detector/pth.js'
 import {loadTfjsModel, readStateDict, saveTfjsModel} from '../../src/detector/tfjs-io.js'

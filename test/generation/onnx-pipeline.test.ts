@@ -6,7 +6,8 @@ import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 
 import {decodeImage, encodePng} from '../../src/image/index.js'
 import {OnnxDiffusionPipeline, guidanceEmbedding} from '../../src/generation/onnx-diffusion.js'
-import {ProviderUnavailableError, sessionOptions} from '../../src/generation/providers.js'
+import {ProviderUnavailableError} from '../../src/runtime/errors.js'
+import {onnxSessionOptions as sessionOptions} from '../../src/runtime/onnx-session.js'
 import {writeTinyPipeline, type TinyPipelineSpec} from './tiny-onnx-models.js'
 
 const SD_TURBO_SCHED = {_class_name: 'EulerDiscreteScheduler', beta_schedule: 'scaled_linear', beta_start: 0.00085, beta_end: 0.012,

@@ -3,7 +3,8 @@ import path from 'node:path'
 
 import {DEFAULT_MODEL_PATH} from '../../src/config/paths.js'
 import {FolderPool} from '../../src/data/folder-pool.js'
-import {NprNet, buildNprOnnx, loadDetector, resolveBackend} from '../../src/detector/index.js'
+import {NprNet, buildNprOnnx, loadDetector} from '../../src/detector/index.js'
+import {resolveBackend} from '../../src/runtime/tfjs-backend.js'
 import {DEMO_PHOTOS} from '../../src/validator/demo.js'
 import {runLocalRound, type LiveSubnet} from '../../src/validator/local-subnet.js'
 

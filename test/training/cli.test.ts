@@ -5,7 +5,7 @@ import path from 'node:path'
 import sharp from 'sharp'
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
-import {resolveBackend} from '../../src/detector/backend.js'
+import {resolveBackend} from '../../src/runtime/tfjs-backend.js'
 import {NprNet} from '../../src/detector/npr.js'
 import {exportNprOnnx} from '../../src/detector/onnx-export.js'
 import {computeMetrics} from '../../src/training/metrics.js'

@@ -6,9 +6,9 @@ import sharp from 'sharp'
 import {describe, expect, it} from '@jest/globals'
 
 import {concatPools, holdOut, openTrainingPools} from '../../src/training/data.js'
-import type {PoolLike} from '../../src/training/samples.js'
+import type {TrainingPool} from '../../src/training/samples.js'
 
-const fakePool = (name: string, n: number): PoolLike => ({
+const fakePool = (name: string, n: number): TrainingPool => ({
   name, size: n, get: async (i) => ({bytes: Buffer.from(`${name}:${i}`), source: name, index: i}),
 })
 

@@ -8,10 +8,11 @@ import sharp from 'sharp'
 import {beforeAll, describe, expect, it} from '@jest/globals'
 
 import {createRng, type Rng} from '../../src/config/random.js'
-import {SampleSet, type ImageOps, type PoolLike, type RgbImage} from '../../src/training/samples.js'
+import type {RgbImage} from '../../src/image/types.js'
+import {SampleSet, type ImageOps, type TrainingPool} from '../../src/training/samples.js'
 import {train, type ModelStore} from '../../src/training/trainer.js'
 import {NprNet} from '../../src/detector/npr.js'
-import {registerFastConv2dGrad} from '../../src/detector/conv-grad.js'
+import {registerFastConv2dGrad} from '../../src/runtime/conv-grad.js'
 import {readEventFile} from '../../src/training/tensorboard.js'
 
 const SIZE = 32
@@ -32,7 +33,7 @@ function makeImage(rng: Rng, fake: boolean): RgbImage {
   return {data, width: SIZE, height: SIZE}
 }
 
-async function pngPool(name: string, images: RgbImage[]): Promise<PoolLike> {
+async function pngPool(name: string, images: RgbImage[]): Promise<TrainingPool> {
   const pngs = await Promise.all(images.map((im) => sharp(Buffer.from(im.data), {raw: {width: im.width, height: im.height, channels: 3}}).png().toBuffer()))
   return {size: pngs.length, name, get: async (index) => ({bytes: pngs[index]!, source: name, index})}
 }

@@ -1,4 +1,18 @@
-/** Turns typed errors of the runtime libraries into command-line words (flag names, the command to run next). */
-export function runtimeMessage(_err: unknown): string | undefined {
+import {ImageSizeError} from '../../generation/errors.js'
+import {TrainingDataError, type TrainingDataProblem} from '../../training/errors.js'
+
+const TRAINING_DATA: Record<TrainingDataProblem, string> = {
+  'corpus-and-sources': 'give either --corpus or --real/--fake/--datasets, not both',
+  'datasets-without-cache': '--datasets needs a cache folder',
+  'missing-class': 'training needs real and fake images: --corpus <dir>, or --real <dir> and --fake <dir> (or --datasets)',
+}
+
+/**
+ * Turns typed errors of the runtime libraries (runtime, detector, generation, training, image) into command-line
+ * words (flag names, the command to run next).
+ */
+export function runtimeMessage(err: unknown): string | undefined {
+  if (err instanceof TrainingDataError) return TRAINING_DATA[err.problem]
+  if (err instanceof ImageSizeError) return `--${err.field} ${err.requirement}, got ${err.got}`
   return undefined
 }

@@ -1,4 +1,4 @@
-import type {SchedulerConfig} from './config.js'
+import {parseSchedulerConfig, type SchedulerConfig} from './config.js'
 
 /** A diffusers-style scheduler: the same verbs for every kind (indices are positions in `timesteps`). */
 export interface Scheduler {
@@ -9,6 +9,29 @@ export interface Scheduler {
   scaleModelInput(sample: Float32Array, stepIndex: number): Float32Array
   /** One denoising step from the model's output; `noise` draws N(0, 1) for stochastic schedulers. */
   step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: () => number): Float32Array
+}
+
+/** What DDIM and LCM share: steps in ᾱ space, unscaled model input, ᾱ = 1 (or ᾱ_0) past the last timestep. */
+export abstract class AlphaScheduler implements Scheduler {
+  abstract readonly name: string
+  readonly cfg: SchedulerConfig
+  readonly initNoiseSigma = 1
+  timesteps: number[] = []
+  protected readonly alphas: Float64Array
+  protected readonly finalAlpha: number
+
+  constructor(config: unknown = {}) {
+    this.cfg = parseSchedulerConfig(config)
+    this.alphas = alphasCumprod(this.cfg)
+    this.finalAlpha = this.cfg.set_alpha_to_one ? 1 : this.alphas[0]!
+  }
+
+  abstract setTimesteps(steps: number): void
+  abstract step(modelOutput: Float32Array, stepIndex: number, sample: Float32Array, noise?: () => number): Float32Array
+
+  scaleModelInput(sample: Float32Array): Float32Array {
+    return sample
+  }
 }
 
 /** ᾱ_t for t = 0..T−1 from the beta schedule. */

@@ -1,27 +1,11 @@
-import {parseSchedulerConfig, type SchedulerConfig} from './config.js'
-import {alphasCumprod, predictX0Eps, spacedTimesteps, type Scheduler} from './common.js'
+import {AlphaScheduler, predictX0Eps, spacedTimesteps} from './common.js'
 
 /** DDIM with η = 0 (deterministic), as diffusers `DDIMScheduler`. */
-export class DdimScheduler implements Scheduler {
+export class DdimScheduler extends AlphaScheduler {
   readonly name = 'ddim'
-  readonly cfg: SchedulerConfig
-  readonly initNoiseSigma = 1
-  timesteps: number[] = []
-  private readonly alphas: Float64Array
-  private readonly finalAlpha: number
-
-  constructor(config: unknown = {}) {
-    this.cfg = parseSchedulerConfig(config)
-    this.alphas = alphasCumprod(this.cfg)
-    this.finalAlpha = this.cfg.set_alpha_to_one ? 1 : this.alphas[0]!
-  }
 
   setTimesteps(steps: number): void {
     this.timesteps = spacedTimesteps(this.cfg, steps)
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample
   }
 
   step(out: Float32Array, i: number, x: Float32Array): Float32Array {

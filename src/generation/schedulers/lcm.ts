@@ -1,5 +1,4 @@
-import {parseSchedulerConfig, type SchedulerConfig} from './config.js'
-import {alphasCumprod, predictX0Eps, type Scheduler} from './common.js'
+import {AlphaScheduler, predictX0Eps} from './common.js'
 
 const SIGMA_DATA = 0.5
 
@@ -8,19 +7,8 @@ const SIGMA_DATA = 0.5
  * of `original_inference_steps`, each step jumps to the consistency-model estimate of x0 and re-noises to the next
  * timestep (no noise after the last).
  */
-export class LcmScheduler implements Scheduler {
+export class LcmScheduler extends AlphaScheduler {
   readonly name = 'lcm'
-  readonly cfg: SchedulerConfig
-  readonly initNoiseSigma = 1
-  timesteps: number[] = []
-  private readonly alphas: Float64Array
-  private readonly finalAlpha: number
-
-  constructor(config: unknown = {}) {
-    this.cfg = parseSchedulerConfig(config)
-    this.alphas = alphasCumprod(this.cfg)
-    this.finalAlpha = this.cfg.set_alpha_to_one ? 1 : this.alphas[0]!
-  }
 
   setTimesteps(steps: number): void {
     const orig = this.cfg.original_inference_steps
@@ -28,10 +16,6 @@ export class LcmScheduler implements Scheduler {
     const k = Math.floor(this.cfg.num_train_timesteps / orig)
     const origin = Array.from({length: orig}, (_, i) => (i + 1) * k - 1).reverse()
     this.timesteps = Array.from({length: steps}, (_, i) => origin[Math.floor((i * orig) / steps)]!)
-  }
-
-  scaleModelInput(sample: Float32Array): Float32Array {
-    return sample
   }
 
   boundaryScalings(t: number): {cSkip: number; cOut: number} {

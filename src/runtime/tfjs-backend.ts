@@ -2,7 +2,7 @@
  * The one place that picks the TensorFlow.js backend: tfjs-node-gpu → tfjs-node → wasm (SIMD) → cpu, or the one
  * asked for. tfjs-node(-gpu) are optional installs (they fetch libtensorflow), so they are imported by name at run
  * time. On wasm, Conv2D's gradients are computed with forward kernels (conv-grad.ts): wasm has no
- * Conv2DBackpropFilter and a slow Conv2DBackpropInput.
+ * Conv2DBackpropFilter and a slow Conv2DBackpropInput. See docs/ARCHITECTURE.md § Detector.
  */
 import {createRequire} from 'node:module'
 import path from 'node:path'
@@ -10,13 +10,11 @@ import path from 'node:path'
 import * as tf from '@tensorflow/tfjs'
 
 import {registerFastConv2dGrad} from './conv-grad.js'
+import {BACKENDS, BackendUnavailableError, UnknownBackendError, type BackendName} from './errors.js'
 
 // tfjs's production mode: its only effect here is silencing tfjs's own console banners ("install tfjs-node"), since
 // resolveBackend reports the backend it chose itself
 tf.env().set('PROD', true)
-
-export const BACKENDS = ['tfjs-node-gpu', 'tfjs-node', 'wasm', 'cpu'] as const
-export type BackendName = (typeof BACKENDS)[number]
 
 const require = createRequire(import.meta.url)
 let current: BackendName | undefined
@@ -48,11 +46,9 @@ async function tryBackend(name: BackendName): Promise<boolean> {
  */
 export async function resolveBackend(name?: string, log?: (line: string) => void): Promise<BackendName> {
   const want = name === undefined || name === 'auto' ? undefined : name
-  if (want !== undefined && !(BACKENDS as readonly string[]).includes(want)) {
-    throw new Error(`unknown backend "${want}" (choose one of auto, ${BACKENDS.join(', ')})`)
-  }
+  if (want !== undefined && !isBackendName(want)) throw new UnknownBackendError(want)
   if (current && (want === undefined || want === current)) return current
-  const order: BackendName[] = want ? [want as BackendName] : [...BACKENDS]
+  const order: BackendName[] = want ? [want] : [...BACKENDS]
   for (const b of order) {
     if (await tryBackend(b)) {
       await tf.ready()
@@ -61,8 +57,11 @@ export async function resolveBackend(name?: string, log?: (line: string) => void
       return b
     }
   }
-  const hint = want === 'tfjs-node' || want === 'tfjs-node-gpu' ? ` (install it: npm install @tensorflow/${want})` : ''
-  throw new Error(`tfjs backend "${want}" is not available${hint}`)
+  throw new BackendUnavailableError(want)
+}
+
+function isBackendName(name: string): name is BackendName {
+  return (BACKENDS as readonly string[]).includes(name)
 }
 
 /** The backend chosen so far (undefined before resolveBackend ran). */
