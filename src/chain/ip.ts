@@ -22,18 +22,3 @@ export function intToIp(value: bigint, ipType: number): string {
   }
   return [24, 16, 8, 0].map((s) => Number((value >> BigInt(s)) & 0xffn)).join('.')
 }
-
-/** The public IP as seen from outside (no flag given): asks a few well-known echo services. */
-export async function detectExternalIp(timeoutMs = 5000): Promise<string> {
-  const services = ['https://checkip.amazonaws.com', 'https://api.ipify.org', 'https://icanhazip.com']
-  for (const url of services) {
-    try {
-      const res = await fetch(url, {signal: AbortSignal.timeout(timeoutMs)})
-      const text = (await res.text()).trim()
-      if (net.isIP(text)) return text
-    } catch {
-      // try the next service
-    }
-  }
-  throw new Error('could not detect the external IP: pass --axon.external_ip')
-}

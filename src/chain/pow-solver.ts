@@ -128,20 +128,3 @@ export async function solvePow(opts: SolveOptions): Promise<PowSolution | undefi
     if (opts.signal?.aborted) onAbort()
   })
 }
-
-/** Hashes per second over `seconds` with `workers` threads at an impossible difficulty (benchmarks). */
-export async function measureHashRate(workers: number, seconds: number): Promise<number> {
-  const ac = new AbortController()
-  let last: PowProgress = {hashes: 0, hashesPerSecond: 0, seconds: 0}
-  const t = setTimeout(() => ac.abort(), seconds * 1000)
-  await solvePow({
-    blockHash: new Uint8Array(32),
-    hotkey: new Uint8Array(32).fill(1),
-    difficulty: (1n << 256n) - 1n,
-    workers,
-    signal: ac.signal,
-    onProgress: (p) => (last = p),
-  })
-  clearTimeout(t)
-  return last.hashesPerSecond
-}

@@ -9,7 +9,7 @@ const RAO = 1e9
  * The validator's view of one subnet through the chain client, signing with its hotkey. Weights go through
  * SubtensorClient.setWeights, which picks set_weights / commit_weights / commit_timelocked_weights from the subnet
  * and runtime; without `versionKey` the subnet's weights_version_key is used.
- * (The glue both neurons share — loadHotkey, notRegisteredError, minerChain — is in src/chain/neuron.ts.)
+ * (The glue both neurons share — loadHotkey, NotRegisteredError, minerChain — is in src/chain/neuron.ts.)
  */
 export function validatorChain(client: SubtensorClient, netuid: number, hotkey: KeyringPair, versionKey?: number): ValidatorChain {
   return {
