@@ -5,7 +5,7 @@ import {ApiPromise} from '@polkadot/api'
 import type {SubmittableExtrinsic} from '@polkadot/api/types'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import {u8aToHex} from '@polkadot/util'
-import {blake2AsHex, decodeAddress} from '@polkadot/util-crypto'
+import {decodeAddress} from '@polkadot/util-crypto'
 import writeFileAtomic from 'write-file-atomic'
 import {z} from 'zod'
 
@@ -13,15 +13,12 @@ import {createLogger, type Logger} from '../config/logger.js'
 import {settings} from '../config/settings.js'
 import {SUBTENSOR_SIGNED_EXTENSIONS, unknownSignedExtensions} from './extensions.js'
 import {ChainCallError, describeDispatchError, describeTokenError} from './errors.js'
-import {intToIp, ipToInt} from './ip.js'
+import {commitHash, intToIp, ipToInt, raoToTao, U16_MAX} from './rules.js'
 import {BackoffWsProvider, type ConnectionEvent} from './reconnect.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
 import {probeEndpoint, type ProbeOptions} from './probe.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
 import {weightsForEmit} from './weights.js'
-
-const RAO = 1e9
-const U16 = 65535
 
 export interface AxonInfo {
   ip: string
@@ -286,13 +283,13 @@ export class SubtensorClient {
       tempo: n(v[0]),
       weightsRateLimit: n(v[1]),
       minAllowedWeights: n(v[2]),
-      maxWeightsLimit: n(v[3], U16),
+      maxWeightsLimit: n(v[3], U16_MAX),
       weightsVersionKey: n(v[4]),
       commitRevealWeightsEnabled: b(v[5]),
       revealPeriodEpochs: n(v[6], 1),
       registrationAllowed: v[7] === undefined ? true : b(v[7]),
       powRegistrationAllowed: b(v[8]),
-      burn: n(v[9]) / RAO,
+      burn: raoToTao(n(v[9])),
       difficulty: v[10] === undefined ? 0n : BigInt((v[10] as Codec).toString()),
       immunityPeriod: n(v[11]),
     }
@@ -310,7 +307,7 @@ export class SubtensorClient {
 
   async balance(address: string): Promise<number> {
     const acct = (await this.api.query.system!.account!(address)) as unknown as {data: {free: Codec}}
-    return num(acct.data.free) / RAO
+    return raoToTao(num(acct.data.free))
   }
 
   async metagraph(netuid: number): Promise<Metagraph> {
@@ -345,12 +342,12 @@ export class SubtensorClient {
       uids,
       hotkeys,
       coldkeys,
-      stake: stakes.map((s) => num(s) / RAO),
-      trust: pad(trust.map((x) => x / U16), 0),
-      consensus: pad(consensus.map((x) => x / U16), 0),
-      incentive: pad(incentive.map((x) => x / U16), 0),
-      dividends: pad(dividends.map((x) => x / U16), 0),
-      emission: pad(emission.map((x) => x / RAO), 0),
+      stake: stakes.map((s) => raoToTao(num(s))),
+      trust: pad(trust.map((x) => x / U16_MAX), 0),
+      consensus: pad(consensus.map((x) => x / U16_MAX), 0),
+      incentive: pad(incentive.map((x) => x / U16_MAX), 0),
+      dividends: pad(dividends.map((x) => x / U16_MAX), 0),
+      emission: pad(emission.map((x) => raoToTao(x)), 0),
       validatorPermit: pad(permit, false),
       lastUpdate: pad(lastUpdate, 0),
       axons: axons.map((a, u) => decodeAxon(a, hotkeys[u]!, coldkeys[u]!)),
@@ -546,12 +543,9 @@ export class SubtensorClient {
     return r
   }
 
-  /** BlakeTwo256 of SCALE (hotkey AccountId, netuid u16, uids Vec<u16>, values Vec<u16>, salt Vec<u16>, version_key u64). */
+  /** The commit hash of src/chain/rules.ts (the one the devnet checks reveals with). */
   commitHash(hotkey: string, netuid: number, uids: number[], values: number[], salt: number[], versionKey: number): string {
-    const enc = this.api.registry
-      .createType('(AccountId, u16, Vec<u16>, Vec<u16>, Vec<u16>, u64)', [hotkey, netuid, uids, values, salt, versionKey])
-      .toU8a()
-    return blake2AsHex(enc, 256)
+    return commitHash(this.api.registry, hotkey, netuid, uids, values, salt, versionKey)
   }
 
   private commitFile(netuid: number, hotkey: string): string {

@@ -1,4 +1,4 @@
-export const U16_MAX = 65535
+import {U16_MAX} from './rules.js'
 
 /**
  * The SDK's `convert_weights_and_uids_for_emit`: w / max(w) · 65535 rounded with Python's `round` (half to even),

@@ -1,12 +1,13 @@
-import {hexToU8a, u8aConcat, u8aToBigInt, u8aToHex} from '@polkadot/util'
-import {blake2AsHex, blake2AsU8a, decodeAddress, keccakAsU8a, sha256AsU8a} from '@polkadot/util-crypto'
+import {hexToU8a, u8aToHex} from '@polkadot/util'
+import {blake2AsHex, decodeAddress, keccakAsU8a, sha256AsU8a} from '@polkadot/util-crypto'
 
+import {commitHash, ipToInt, sealFromWork, sealMeetsDifficulty, type SealHashers, taoToRao, U16_MAX, workHash} from '../chain/rules.js'
 import {resolveAccount} from './accounts.js'
 import {burn, freeBalance, mutateFree} from './balances.js'
 import type {Chain, RuntimeModule} from './chain.js'
 import {type CallArgs, type CallHandler, type DispatchContext, moduleFail} from './dispatch.js'
 import {runEpoch} from './epoch.js'
-import {type Genesis, taoToRao} from './genesis.js'
+import type {Genesis} from './genesis.js'
 import type {RuntimeApis} from './runtime-api.js'
 import type {Storage} from './storage.js'
 
@@ -172,18 +173,15 @@ function burnedRegister(ctx: DispatchContext, netuid: number, hotkey: string): v
   finishRegistration(ctx, netuid, hotkey, ctx.signer)
 }
 
-/** The PoW seal (docs/ARCHITECTURE.md § Chain): keccak256(sha256(nonce_le ‖ keccak256(block_hash ‖ hotkey))). */
+/** Hashers for the seal rules: @polkadot/util-crypto's, independent of the client's hash-wasm. */
+const SEAL_HASHERS: SealHashers = {keccak256: (d) => keccakAsU8a(d, 256), sha256: (d) => sha256AsU8a(d)}
+
+/** The PoW seal (src/chain/rules.ts, docs/ARCHITECTURE.md § Chain): keccak256(sha256(nonce_le ‖ keccak256(block_hash ‖ hotkey))). */
 export function sealHash(blockHash: Uint8Array, hotkey: Uint8Array, nonce: bigint): Uint8Array {
-  const bh = keccakAsU8a(u8aConcat(blockHash, hotkey), 256)
-  const le = new Uint8Array(8)
-  new DataView(le.buffer).setBigUint64(0, nonce, true)
-  return keccakAsU8a(sha256AsU8a(u8aConcat(le, bh)), 256)
+  return sealFromWork(SEAL_HASHERS, workHash(SEAL_HASHERS, blockHash, hotkey), nonce)
 }
 
-/** The seal meets the difficulty when seal (as a big-endian integer, the SDK's reading) × difficulty < 2²⁵⁶ − 1. */
-export function sealMeetsDifficulty(seal: Uint8Array, difficulty: bigint): boolean {
-  return u8aToBigInt(seal, {isLe: false}) * difficulty < (1n << 256n) - 1n
-}
+export {sealMeetsDifficulty}
 
 function powRegister(ctx: DispatchContext, a: CallArgs): void {
   const st = ctx.st
@@ -279,10 +277,10 @@ export function applyWeights(ctx: DispatchContext, hotkey: string, w: WeightsInp
     moduleFail(ctx, MODULE, 'WeightVecLengthIsLow')
   }
   const max = Math.max(0, ...values)
-  const scaled = values.map((v) => (max === 0 ? 0 : Math.round((v * 65535) / max)))
+  const scaled = values.map((v) => (max === 0 ? 0 : Math.round((v * U16_MAX) / max)))
   const sum = values.reduce((s, v) => s + v, 0)
   const maxLimit = st.num(S, 'maxWeightsLimit', netuid)
-  if (!selfOnly && maxLimit < 65535 && sum > 0 && values.some((v) => Math.round((v * 65535) / sum) > maxLimit)) {
+  if (!selfOnly && maxLimit < U16_MAX && sum > 0 && values.some((v) => Math.round((v * U16_MAX) / sum) > maxLimit)) {
     moduleFail(ctx, MODULE, 'MaxWeightExceeded')
   }
   const pairs = uids.map((u, i) => [u, scaled[i]!] as [number, number]).filter(([, v]) => v > 0)
@@ -302,22 +300,6 @@ export function epochIndex(st: Storage, netuid: number, block: number): number {
 
 function firstBlockOfEpoch(st: Storage, netuid: number, epoch: number): number {
   return epoch * (st.num(S, 'tempo', netuid) + 1) - netuid - 1
-}
-
-/** BlakeTwo256 of SCALE (hotkey, netuid_index, uids, values, salt, version_key): the commit hash the pallet checks. */
-export function commitHash(
-  registry: Chain['registry'],
-  hotkey: string,
-  netuidIndex: number,
-  uids: number[],
-  values: number[],
-  salt: number[],
-  versionKey: bigint,
-): string {
-  const enc = registry
-    .createType('(AccountId32, u16, Vec<u16>, Vec<u16>, Vec<u16>, u64)', [hotkey, netuidIndex, uids, values, salt, versionKey])
-    .toU8a()
-  return u8aToHex(blake2AsU8a(enc, 256))
 }
 
 /**
@@ -535,13 +517,13 @@ export function subtensorModule(
         registerNeuron(st, nr.netuid, hotkey, coldkey, 0)
         if (nr.stake > 0) addStake(st, hotkey, coldkey, nr.netuid, taoToRao(nr.stake))
         if (nr.axon) {
-          const ipv4 = nr.axon.ip.split('.').reduce((acc, x) => (acc << 8n) + BigInt(Number(x)), 0n)
+          const {value, ipType} = ipToInt(nr.axon.ip)
           st.set(S, 'axons', [nr.netuid, hotkey], {
             block: 0,
             version: 0,
-            ip: ipv4,
+            ip: value,
             port: nr.axon.port,
-            ipType: 4,
+            ipType,
             protocol: nr.axon.protocol,
             placeholder1: 0,
             placeholder2: 0,

@@ -1,9 +1,7 @@
 import type {KeyringPair} from '@polkadot/keyring/types'
 
-import {U16_MAX, type SubtensorClient} from '../chain/index.js'
+import {taoToRao, U16_MAX, type SubtensorClient} from '../chain/index.js'
 import type {ValidatorChain} from './validator.js'
-
-const RAO = 1e9
 
 /**
  * The validator's view of one subnet through the chain client, signing with its hotkey. Weights go through
@@ -31,5 +29,5 @@ export function validatorChain(client: SubtensorClient, netuid: number, hotkey: 
 
 /** add_stake signed by the coldkey (`tao` in TAO); the chain client has no call for it, the local round needs it. */
 export async function addStake(client: SubtensorClient, coldkey: KeyringPair, hotkey: string, netuid: number, tao: number): Promise<void> {
-  await client.submit(client.api.tx.subtensorModule!.addStake!(hotkey, netuid, BigInt(Math.round(tao * RAO))), coldkey, {netuid})
+  await client.submit(client.api.tx.subtensorModule!.addStake!(hotkey, netuid, taoToRao(tao)), coldkey, {netuid})
 }
