@@ -18,7 +18,7 @@ import {BackoffWsProvider, type ConnectionEvent} from './reconnect.js'
 import {solvePow, type PowProgress} from './pow-solver.js'
 import {probeEndpoint, type ProbeOptions} from './probe.js'
 import {chainInfoFromBeaconConfig, encryptForRound, revealRound} from './timelock.js'
-import {weightsForEmit} from './weights.js'
+import {assertU16Weights, type U16Weights, weightsForEmit} from './weights.js'
 
 export interface AxonInfo {
   ip: string
@@ -478,7 +478,7 @@ export class SubtensorClient {
   /**
    * Weights through whatever the subnet and runtime require: `set_weights` when commit-reveal is off, else
    * `commit_timelocked_weights` where the runtime has it, else `commit_weights` (salt kept on disk for revealPending).
-   * `weights` are floats; they are normalised as the SDK does. The rate limit is checked first.
+   * `weights` are floats; they are turned into u16 as the SDK does (weightsForEmit). The rate limit is checked first.
    */
   async setWeights(
     hotkey: KeyringPair,
@@ -487,7 +487,17 @@ export class SubtensorClient {
     weights: readonly number[],
     opts: {versionKey?: number} = {},
   ): Promise<{path: WeightsPath; revealRound?: number; revealBlock?: number}> {
-    const emit = weightsForEmit(uids, weights)
+    return this.setU16Weights(hotkey, netuid, weightsForEmit(uids, weights), opts)
+  }
+
+  /** setWeights for weights already in u16 (weightsForEmit's output, e.g. the validator's): no second conversion. */
+  async setU16Weights(
+    hotkey: KeyringPair,
+    netuid: number,
+    emit: U16Weights,
+    opts: {versionKey?: number} = {},
+  ): Promise<{path: WeightsPath; revealRound?: number; revealBlock?: number}> {
+    assertU16Weights(emit)
     if (emit.uids.length === 0) throw new Error('no positive weights to set')
     const uid = await this.uidOf(netuid, hotkey.address)
     if (uid === undefined) throw new Error(`hotkey ${hotkey.address} is not registered on netuid ${netuid}`)

@@ -5,7 +5,7 @@ import type {ValidatorChain} from './validator.js'
 
 /**
  * The validator's view of one subnet through the chain client, signing with its hotkey. Weights go through
- * SubtensorClient.setWeights, which picks set_weights / commit_weights / commit_timelocked_weights from the subnet
+ * SubtensorClient.setU16Weights, which picks set_weights / commit_weights / commit_timelocked_weights from the subnet
  * and runtime; without `versionKey` the subnet's weights_version_key is used.
  * (The glue both neurons share — loadHotkey, NotRegisteredError, minerChain — is in src/chain/neuron.ts.)
  */
@@ -22,7 +22,8 @@ export function validatorChain(client: SubtensorClient, netuid: number, hotkey: 
     setWeights: async (uids, weights) => {
       // a commit_weights commit from an earlier epoch is revealed first, once its reveal window is open
       if (client.pendingCommit(netuid, hotkey.address)) await client.revealWeights(hotkey, netuid).catch(() => false)
-      await client.setWeights(hotkey, netuid, uids, weights, {versionKey})
+      // the validator hands u16 weights (src/validator/weights.ts converts with the client's weightsForEmit)
+      await client.setU16Weights(hotkey, netuid, {uids, weights}, {versionKey})
     },
   }
 }
