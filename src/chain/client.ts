@@ -56,6 +56,8 @@ async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
+type DropFirst<T extends unknown[]> = T extends [unknown, ...infer R] ? R : never
+
 /**
  * One connection to a Subtensor node: a facade over the reads (reads.ts), submission (submit.ts), registration
  * (registration.ts) and weights (set-weights.ts, salts in commit-store.ts).
@@ -188,15 +190,9 @@ export class SubtensorClient {
     return weightCalls.tlockPayload(this, hotkey, uids, values, versionKey)
   }
 
-  commitTimelocked(
-    hotkey: KeyringPair,
-    netuid: number,
-    uids: number[],
-    values: number[],
-    versionKey: number,
-    hp?: Hyperparameters,
-  ): Promise<{revealRound: number; revealBlock: number}> {
-    return weightCalls.commitTimelocked(this, hotkey, netuid, uids, values, versionKey, hp)
+  /** commit_timelocked_weights (set-weights.ts): (hotkey, netuid, uids, values, versionKey, hyperparameters?). */
+  commitTimelocked(...args: DropFirst<Parameters<typeof weightCalls.commitTimelocked>>): Promise<{revealRound: number; revealBlock: number}> {
+    return weightCalls.commitTimelocked(this, ...args)
   }
 
   /** The commit hash of src/chain/rules.ts (the one the devnet checks reveals with). */
