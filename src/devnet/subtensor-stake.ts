@@ -48,16 +48,25 @@ export function removeStake(st: Storage, hotkey: string, coldkey: string, netuid
   else st.set(S, 'alpha', [hotkey, coldkey, netuid], {bits: share - burnt})
 }
 
+/** A stake call's (netuid, hotkey, amount), after the pallet's first check of both calls (SubnetNotExists). */
+function stakeCallArgs(ctx: DispatchContext, a: CallArgs, amountArg: 'amountStaked' | 'amountUnstaked'): {netuid: number; hotkey: string; amount: bigint} {
+  const netuid = n(a.netuid)
+  if (!subnetExists(ctx.st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
+  return {netuid, hotkey: a.hotkey!.toString(), amount: big(a[amountArg])}
+}
+
+/** The pallet's `hotkey_account_exists` check: the hotkey has an owner. */
+function ensureHotkeyExists(ctx: DispatchContext, hotkey: string): void {
+  if (ctx.st.get(S, 'owner', hotkey)!.toString() === ZERO_ACCOUNT) moduleFail(ctx, MODULE, 'HotKeyAccountNotExists')
+}
+
 /** The pallet's `validate_add_stake` checks in its order, then the stake (devnet pool: 1 TAO buys 1 alpha, no fee). */
 export function addStakeCall(ctx: DispatchContext, a: CallArgs): void {
   const st = ctx.st
-  const netuid = n(a.netuid)
-  const hotkey = a.hotkey!.toString()
-  const amount = big(a.amountStaked)
-  if (!subnetExists(st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
+  const {netuid, hotkey, amount} = stakeCallArgs(ctx, a, 'amountStaked')
   if (amount < MIN_STAKE) moduleFail(ctx, MODULE, 'AmountTooLow')
   if (freeBalance(st, ctx.signer) < amount) moduleFail(ctx, MODULE, 'NotEnoughBalanceToStake')
-  if (st.get(S, 'owner', hotkey)!.toString() === ZERO_ACCOUNT) moduleFail(ctx, MODULE, 'HotKeyAccountNotExists')
+  ensureHotkeyExists(ctx, hotkey)
   mutateFree(st, ctx.signer, -amount)
   addStake(st, hotkey, ctx.signer, netuid, amount)
   st.set(S, 'stakingOperationRateLimiter', [hotkey, ctx.signer, netuid], true)
@@ -71,16 +80,13 @@ export function addStakeCall(ctx: DispatchContext, a: CallArgs): void {
  */
 export function removeStakeCall(ctx: DispatchContext, a: CallArgs): void {
   const st = ctx.st
-  const netuid = n(a.netuid)
-  const hotkey = a.hotkey!.toString()
-  const amount = big(a.amountUnstaked)
-  if (!subnetExists(st, netuid)) moduleFail(ctx, MODULE, 'SubnetNotExists')
+  const {netuid, hotkey, amount} = stakeCallArgs(ctx, a, 'amountUnstaked')
   if (st.read(S, 'stakingOperationRateLimiter', hotkey, ctx.signer, netuid)) moduleFail(ctx, MODULE, 'StakingOperationRateLimitExceeded')
   if (amount === 0n) moduleFail(ctx, MODULE, 'AmountTooLow')
   const held = coldkeyStake(st, netuid, hotkey, ctx.signer)
   if (held < amount) moduleFail(ctx, MODULE, 'NotEnoughStakeToWithdraw')
   if (held > amount && amount < MIN_STAKE) moduleFail(ctx, MODULE, 'AmountTooLow')
-  if (st.get(S, 'owner', hotkey)!.toString() === ZERO_ACCOUNT) moduleFail(ctx, MODULE, 'HotKeyAccountNotExists')
+  ensureHotkeyExists(ctx, hotkey)
   removeStake(st, hotkey, ctx.signer, netuid, amount)
   mutateFree(st, ctx.signer, amount)
   ctx.emit(MODULE, 'StakeRemoved', [ctx.signer, hotkey, amount, amount, netuid, 0n])
