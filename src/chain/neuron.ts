@@ -2,6 +2,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {openWallet, type WalletRef} from '../wallet/index.js'
 import type {SubtensorClient} from './client.js'
+import type {AxonInfo, Metagraph} from './reads.js'
 
 /**
  * What both neurons (miner and validator) need from the chain and the wallet: the metagraph as they read it, the
@@ -9,27 +10,20 @@ import type {SubtensorClient} from './client.js'
  * src/validator/chain-adapter.ts.
  */
 
-/** The parts of the chain's AxonInfo the neurons read (structurally compatible with it). */
-export interface AxonLike {
-  ip: string
-  port: number
-  hotkey?: string
-}
+/** The axon fields the neurons read: where to reach it and, where known, whose it is. */
+export type NeuronAxon = Pick<AxonInfo, 'ip' | 'port'> & Partial<Pick<AxonInfo, 'hotkey'>>
 
-/** The parts of the chain client's Metagraph the neurons read (structurally compatible with it). */
-export interface MetagraphLike {
-  uids: readonly number[]
-  hotkeys: readonly string[]
-  stake: readonly number[]
-  validatorPermit: readonly boolean[]
-  lastUpdate: readonly number[]
-  axons: readonly AxonLike[]
+type ReadonlyArrays<T> = {readonly [K in keyof T]: T[K] extends (infer E)[] ? readonly E[] : T[K]}
+
+/** The metagraph fields the neurons read (the client's Metagraph is one). */
+export type NeuronMetagraph = ReadonlyArrays<Pick<Metagraph, 'uids' | 'hotkeys' | 'stake' | 'validatorPermit' | 'lastUpdate'>> & {
+  readonly axons: readonly NeuronAxon[]
 }
 
 /** The chain as the miner uses it. */
 export interface MinerChain {
   currentBlock(): Promise<number>
-  metagraph(): Promise<MetagraphLike>
+  metagraph(): Promise<NeuronMetagraph>
   /** false while the connection is down (calls then would only fail, and polkadot prints a line for each) */
   connected?(): boolean
   /** new block numbers as the chain produces them; returns the unsubscribe (optional: without it, no on-demand re-reads) */
