@@ -1,6 +1,6 @@
 import {z} from 'zod'
 
-export const RAO_PER_TAO = 1_000_000_000n
+import {RAO_PER_TAO} from './rules.js'
 
 /** A TAO amount as typed: digits with at most 9 decimals (1 rao = 1e-9 TAO), no sign, no exponent. */
 const taoText = z

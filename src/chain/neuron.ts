@@ -2,34 +2,28 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {openWallet, type WalletRef} from '../wallet/index.js'
 import type {SubtensorClient} from './client.js'
+import type {AxonInfo, Metagraph} from './reads.js'
 
 /**
  * What both neurons (miner and validator) need from the chain and the wallet: the metagraph as they read it, the
- * hotkey they sign with, and the "not registered" error. Validator-only glue (set_weights, add_stake) stays in
+ * hotkey they sign with, and the "not registered" error (the CLI words it: src/cli/messages/chain.ts). Validator-only glue (set_weights, add_stake) stays in
  * src/validator/chain-adapter.ts.
  */
 
-/** The parts of the chain's AxonInfo the neurons read (structurally compatible with it). */
-export interface AxonLike {
-  ip: string
-  port: number
-  hotkey?: string
-}
+/** The axon fields the neurons read: where to reach it and, where known, whose it is. */
+export type NeuronAxon = Pick<AxonInfo, 'ip' | 'port'> & Partial<Pick<AxonInfo, 'hotkey'>>
 
-/** The parts of the chain client's Metagraph the neurons read (structurally compatible with it). */
-export interface MetagraphLike {
-  uids: readonly number[]
-  hotkeys: readonly string[]
-  stake: readonly number[]
-  validatorPermit: readonly boolean[]
-  lastUpdate: readonly number[]
-  axons: readonly AxonLike[]
+type ReadonlyArrays<T> = {readonly [K in keyof T]: T[K] extends (infer E)[] ? readonly E[] : T[K]}
+
+/** The metagraph fields the neurons read (the client's Metagraph is one). */
+export type NeuronMetagraph = ReadonlyArrays<Pick<Metagraph, 'uids' | 'hotkeys' | 'stake' | 'validatorPermit' | 'lastUpdate'>> & {
+  readonly axons: readonly NeuronAxon[]
 }
 
 /** The chain as the miner uses it. */
 export interface MinerChain {
   currentBlock(): Promise<number>
-  metagraph(): Promise<MetagraphLike>
+  metagraph(): Promise<NeuronMetagraph>
   /** false while the connection is down (calls then would only fail, and polkadot prints a line for each) */
   connected?(): boolean
   /** new block numbers as the chain produces them; returns the unsubscribe (optional: without it, no on-demand re-reads) */
@@ -50,25 +44,35 @@ export async function loadHotkey(ref: WalletRef): Promise<KeyringPair> {
   return (await openWallet(ref)).hotkeyPair()
 }
 
-export interface RegisterHintOptions {
+/** Where a neuron looked for its hotkey: what a caller needs to tell the user how to register it. */
+export interface NeuronContext {
   netuid: number
   wallet: {name: string; hotkey: string; path: string}
+  /** the network name the user chose (default finney), unless chainEndpoint was given */
   network?: string
   chainEndpoint?: string
 }
 
-/** The line a user runs when their hotkey is not registered yet. */
-export function registerHint(opts: RegisterHintOptions): string {
-  const net = opts.chainEndpoint ? `--subtensor.chain_endpoint ${opts.chainEndpoint}` : `--subtensor.network ${opts.network ?? 'finney'}`
-  return `bitmind register --netuid ${opts.netuid} --wallet.name ${opts.wallet.name} --wallet.hotkey ${opts.wallet.hotkey} ${net}`
+/** The neuron's hotkey has no uid on the subnet: it must be registered first. */
+export class NotRegisteredError extends Error {
+  readonly netuid: number
+  readonly wallet: NeuronContext['wallet']
+  readonly network?: string
+  readonly chainEndpoint?: string
+
+  constructor(
+    readonly hotkey: string,
+    ctx: NeuronContext,
+  ) {
+    super(`hotkey ${hotkey} is not registered on subnet ${ctx.netuid}`)
+    this.name = 'NotRegisteredError'
+    this.netuid = ctx.netuid
+    this.wallet = ctx.wallet
+    this.network = ctx.network
+    this.chainEndpoint = ctx.chainEndpoint
+  }
 }
 
-/** The line that stakes on the hotkey, so that the subnet's next epoch gives it a validator permit. */
-export function stakeHint(opts: RegisterHintOptions): string {
-  const net = opts.chainEndpoint ? `--subtensor.chain_endpoint ${opts.chainEndpoint}` : `--subtensor.network ${opts.network ?? 'finney'}`
-  return `bitmind stake add --amount <TAO> --netuid ${opts.netuid} --wallet.name ${opts.wallet.name} --wallet.hotkey ${opts.wallet.hotkey} ${net}`
-}
-
-export function notRegisteredError(hotkey: string, opts: RegisterHintOptions): Error {
-  return new Error(`hotkey ${hotkey} is not registered on subnet ${opts.netuid}. Register it first:\n  ${registerHint(opts)}`)
+export function notRegisteredError(hotkey: string, ctx: NeuronContext): NotRegisteredError {
+  return new NotRegisteredError(hotkey, ctx)
 }

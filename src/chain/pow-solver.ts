@@ -2,7 +2,8 @@ import {createRequire} from 'node:module'
 import {pathToFileURL} from 'node:url'
 import {Worker} from 'node:worker_threads'
 
-import {blockHotkeyHash} from './pow.js'
+import {blockHotkeyHash, sealHashers} from './pow.js'
+import {sealFromWork, sealMeetsDifficulty} from './rules.js'
 
 export interface PowSolution {
   nonce: bigint
@@ -31,32 +32,25 @@ export interface SolveOptions {
   startNonce?: bigint
 }
 
-// The worker is inline (eval) so the same code runs from dist/ and under ts-jest; it hashes with hash-wasm's
-// synchronous hashers and checks the difficulty exactly as pow.ts does.
+// The worker is inline (eval) so that the same code runs from dist/ and under ts-jest: its hashing is the source text of
+// sealHashers (pow.ts) and of the seal rules (rules.ts), the very functions the client and the devnet call.
 const WORKER_SOURCE = `
 const {parentPort, workerData} = require('node:worker_threads')
+${sealHashers.toString()}
+${sealFromWork.toString()}
+${sealMeetsDifficulty.toString()}
 ;(async () => {
-  const {createKeccak, createSHA256} = await import(workerData.hashWasm)
-  const keccak = await createKeccak(256)
-  const sha = await createSHA256()
-  const MAX = (1n << 256n) - 1n
+  const h = await sealHashers(await import(workerData.hashWasm))
   const difficulty = BigInt(workerData.difficulty)
-  const buf = new Uint8Array(40)
-  const view = new DataView(buf.buffer)
-  buf.set(workerData.bh, 8)
+  const bh = workerData.bh
   let nonce = BigInt(workerData.start)
   let stop = false
   parentPort.on('message', (m) => { if (m === 'stop') stop = true })
   const batch = 20000
   while (!stop) {
     for (let i = 0; i < batch; i++) {
-      view.setBigUint64(0, nonce, true)
-      sha.init(); sha.update(buf)
-      keccak.init(); keccak.update(sha.digest('binary'))
-      const seal = keccak.digest('binary')
-      let v = 0n
-      for (let j = 0; j < 32; j++) v = (v << 8n) | BigInt(seal[j])
-      if (v * difficulty < MAX) {
+      const seal = sealFromWork(h, bh, nonce)
+      if (sealMeetsDifficulty(seal, difficulty)) {
         parentPort.postMessage({type: 'found', nonce: nonce.toString(), seal, hashes: i + 1})
         return
       }
@@ -127,21 +121,4 @@ export async function solvePow(opts: SolveOptions): Promise<PowSolution | undefi
     }
     if (opts.signal?.aborted) onAbort()
   })
-}
-
-/** Hashes per second over `seconds` with `workers` threads at an impossible difficulty (benchmarks). */
-export async function measureHashRate(workers: number, seconds: number): Promise<number> {
-  const ac = new AbortController()
-  let last: PowProgress = {hashes: 0, hashesPerSecond: 0, seconds: 0}
-  const t = setTimeout(() => ac.abort(), seconds * 1000)
-  await solvePow({
-    blockHash: new Uint8Array(32),
-    hotkey: new Uint8Array(32).fill(1),
-    difficulty: (1n << 256n) - 1n,
-    workers,
-    signal: ac.signal,
-    onProgress: (p) => (last = p),
-  })
-  clearTimeout(t)
-  return last.hashesPerSecond
 }

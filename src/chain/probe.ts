@@ -1,5 +1,17 @@
 import WebSocket from 'ws'
 
+/** The endpoint did not answer: `reason` is why (a DNS failure, or the last of `attempts` refused/timed-out tries). */
+export class ChainUnreachableError extends Error {
+  constructor(
+    readonly endpoint: string,
+    readonly reason: 'dns' | 'unanswered',
+    detail: string,
+  ) {
+    super(`cannot connect to ${endpoint}: ${detail}`)
+    this.name = 'ChainUnreachableError'
+  }
+}
+
 /** A failed lookup of the endpoint's host: no network or a wrong name; retrying does not help. */
 export function isDnsFailure(err: unknown): boolean {
   const code = (err as {code?: unknown})?.code
@@ -48,7 +60,7 @@ export interface ProbeOptions {
 /**
  * Check that a WebSocket endpoint answers before @polkadot/api is pointed at it (its provider retries forever and logs
  * every attempt). A DNS failure fails at once; refused or timed-out connections are tried `attempts` times, reported
- * once. The error names the endpoint and what to check.
+ * once. The ChainUnreachableError names the endpoint and what to check.
  */
 export async function probeEndpoint(endpoint: string, opts: ProbeOptions = {}): Promise<void> {
   const attempts = opts.attempts ?? 3
@@ -63,14 +75,12 @@ export async function probeEndpoint(endpoint: string, opts: ProbeOptions = {}): 
     } catch (err) {
       last = err as Error & {code?: string}
       if (isDnsFailure(err)) {
-        throw new Error(`cannot connect to ${endpoint}: its host name does not resolve (${last.code}); check the address and the network`)
+        throw new ChainUnreachableError(endpoint, 'dns', `its host name does not resolve (${last.code}); check the address and the network`)
       }
       if (i === 0 && attempts > 1) onRetry(`chain ${endpoint}: ${describe(last)}; retrying for ${((attempts - 1) * delayMs) / 1000} s`)
       if (i < attempts - 1) await new Promise((r) => setTimeout(r, delayMs))
     }
   }
   const s = ((Date.now() - t0) / 1000).toFixed(1)
-  throw new Error(
-    `cannot connect to ${endpoint}: ${describe(last)} (${attempts} tries in ${s} s); is a chain running there? For a local one start \`bitmind devnet\`, or pick another with --subtensor.network / --subtensor.chain_endpoint`,
-  )
+  throw new ChainUnreachableError(endpoint, 'unanswered', `${describe(last)} (${attempts} tries in ${s} s); is a chain running there?`)
 }

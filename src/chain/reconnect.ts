@@ -1,5 +1,7 @@
 import {WsProvider} from '@polkadot/api'
 
+import type {Logger} from '../config/logger.js'
+
 /** First retry after this long, doubling per failed attempt up to RECONNECT_MAX_MS. */
 export const RECONNECT_MIN_MS = 500
 export const RECONNECT_MAX_MS = 5_000
@@ -69,7 +71,7 @@ export class BackoffWsProvider extends WsProvider {
 }
 
 /** The neurons' log lines for a dropped chain connection: one warning when it drops, one info line when it is back. */
-export function logConnectionEvents(log: {warn(m: string, f?: Record<string, unknown>): void; info(m: string, f?: Record<string, unknown>): void}) {
+export function logConnectionEvents(log: Pick<Logger, 'warn' | 'info'>) {
   return (e: ConnectionEvent): void => {
     if (e.kind === 'lost') {
       log.warn('chain connection lost; reconnecting with backoff', {endpoint: e.endpoint, retryMs: `${RECONNECT_MIN_MS}..${RECONNECT_MAX_MS}`})

@@ -1,12 +1,27 @@
-export const U16_MAX = 65535
+import {U16_MAX} from './rules.js'
+
+/** Weights as the chain takes them: u16 values (max 65535) for u16 uids, zeros dropped. */
+export interface U16Weights {
+  uids: number[]
+  weights: number[]
+}
+
+const isU16 = (x: number): boolean => Number.isInteger(x) && x >= 0 && x <= U16_MAX
+
+/** Throws unless `w` is u16 uids and u16 values of the same length. */
+export function assertU16Weights(w: U16Weights): void {
+  if (w.uids.length !== w.weights.length) throw new Error(`uids (${w.uids.length}) and weights (${w.weights.length}) differ in length`)
+  for (const u of w.uids) if (!isU16(u)) throw new Error(`uid ${u} is not a u16`)
+  for (const v of w.weights) if (!isU16(v)) throw new Error(`weight ${v} is not a u16`)
+}
 
 /**
  * The SDK's `convert_weights_and_uids_for_emit`: w / max(w) · 65535 rounded with Python's `round` (half to even),
  * zeros dropped. Non-positive and non-finite weights are dropped here (the SDK raises on negatives).
  */
-export function weightsForEmit(uids: readonly number[], weights: readonly number[]): {uids: number[]; weights: number[]} {
+export function weightsForEmit(uids: readonly number[], weights: readonly number[]): U16Weights {
   if (uids.length !== weights.length) throw new Error(`uids (${uids.length}) and weights (${weights.length}) differ in length`)
-  for (const u of uids) if (!Number.isInteger(u) || u < 0 || u > U16_MAX) throw new Error(`uid ${u} is not a u16`)
+  for (const u of uids) if (!isU16(u)) throw new Error(`uid ${u} is not a u16`)
   const max = Math.max(0, ...weights.filter((w) => Number.isFinite(w)))
   if (max <= 0) return {uids: [], weights: []}
   const outU: number[] = []
@@ -22,6 +37,7 @@ export function weightsForEmit(uids: readonly number[], weights: readonly number
   return {uids: outU, weights: outW}
 }
 
+/** Python's round(): halves go to the even neighbour. */
 export function roundHalfEven(x: number): number {
   const f = Math.floor(x)
   const d = x - f

@@ -1,7 +1,7 @@
 import {connectSubtensor, type Metagraph} from '../chain/index.js'
 import {BitmindCommand} from '../cli/base-command.js'
 import {netuidFlag, subtensorFlags} from '../cli/flags.js'
-import {resolveEndpoint} from '../config/networks.js'
+import {resolveEndpoint} from '../cli/networks.js'
 
 export default class MetagraphCommand extends BitmindCommand {
   static override summary = 'Show a subnet’s metagraph: uids, hotkeys, stake, trust, incentive, dividends, axons'

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {connectSubtensor} from '../chain/index.js'
 import {BitmindCommand} from '../cli/base-command.js'
 import {netuidFlag, subtensorFlags, walletFlags} from '../cli/flags.js'
-import {resolveEndpoint} from '../config/networks.js'
+import {resolveEndpoint} from '../cli/networks.js'
 import {openWallet, promptLine} from '../wallet/index.js'
 
 export default class Register extends BitmindCommand {

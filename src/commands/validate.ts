@@ -1,6 +1,7 @@
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../cli/base-command.js'
+import {stakeCommand} from '../cli/messages/chain.js'
 import {stopOnSignals} from '../cli/signals.js'
 import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, proxyFlags, subtensorFlags, walletFlags} from '../cli/flags.js'
 import {parseLevelChoice} from '../image/index.js'
@@ -85,11 +86,15 @@ ahead in the background. Weights go on chain when more than
       (sig) => logger.warn(`second ${sig}: exiting now`),
     )
     try {
-      return await runValidator({
+      const chain = {
         netuid: flags.netuid,
         network: flags['subtensor.network'],
         chainEndpoint: flags['subtensor.chain_endpoint'],
         wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
+      }
+      return await runValidator({
+        ...chain,
+        permitHint: stakeCommand(chain),
         neuronRoot: flags['neuron.root'],
         fullPath: flags['neuron.full_path'],
         sampleSize: flags['neuron.sample_size'],

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import {settings} from './settings.js'
 
-/** Expand a leading `~` as btcli does for `--wallet.path` and friends. */
+/** Expand a leading `~` as btcli does for the wallet path and friends. */
 export function expandHome(p: string): string {
   if (p === '~') return os.homedir()
   if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2))

@@ -1,13 +1,16 @@
 import type {Header} from '@polkadot/types/interfaces'
 import type {Extrinsic} from '@polkadot/types/interfaces/extrinsics'
 import {u8aConcat, u8aToHex} from '@polkadot/util'
-import {blake2AsHex, blake2AsU8a, signatureVerify} from '@polkadot/util-crypto'
+import {blake2AsHex, blake2AsU8a} from '@polkadot/util-crypto'
 
-import {balancesCalls, burn, freeBalance, readAccount, writeAccount} from './balances.js'
+import {balancesCalls, burn, readAccount, writeAccount} from './balances.js'
 import {type CallArgs, type CallHandler, type DispatchContext, DispatchFailure, InvalidTransaction} from './dispatch.js'
 import {type DevEvent, EventCodec, type Phase} from './events.js'
 import type {RuntimeMeta} from './metadata.js'
 import {Storage} from './storage.js'
+import {callKey, feeOf, validateSigned} from './tx-validation.js'
+
+export {BASE_FEE, BYTE_FEE, feeFor} from './tx-validation.js'
 
 export interface Block {
   number: number
@@ -42,32 +45,8 @@ export interface RuntimeModule {
   onFinalize?(ctx: Omit<DispatchContext, 'signer'>): void
 }
 
-/** Base fee and per-byte fee of the devnet's `ChargeTransactionPayment` (rao; a simple length fee, no weights). */
-export const BASE_FEE = 100_000n
-export const BYTE_FEE = 1_000n
 /** Blocks kept with their full state (older blocks keep their header but no state). */
 const STATE_HISTORY = 512
-
-export function feeFor(length: number, tip: bigint): bigint {
-  return BASE_FEE + BYTE_FEE * BigInt(length) + tip
-}
-
-/**
- * Calls the subtensor runtime marks `Pays::No` (a hotkey with no balance can serve, register by PoW and set
- * weights), checked against the pallet's call weights.
- */
-const FEE_FREE = new Set([
-  'subtensorModule.setWeights',
-  'subtensorModule.setMechanismWeights',
-  'subtensorModule.commitWeights',
-  'subtensorModule.commitMechanismWeights',
-  'subtensorModule.revealWeights',
-  'subtensorModule.revealMechanismWeights',
-  'subtensorModule.commitTimelockedWeights',
-  'subtensorModule.commitTimelockedMechanismWeights',
-  'subtensorModule.serveAxon',
-  'subtensorModule.register',
-])
 
 /**
  * The devnet's chain: a state (storage map), a block list, a transaction pool and block production that
@@ -216,63 +195,22 @@ export class Chain {
     return this.pool.length
   }
 
-  private callKey(ex: Extrinsic): string {
-    return `${ex.method.section}.${ex.method.method}`
-  }
-
-  /** Checks of the signed extensions: signature, nonce, era, fee payment; `pooling` allows nonces ahead of state. */
-  private validate(ex: Extrinsic, pooling: boolean): {signer: string; nonce: number} {
-    if (!ex.isSigned) throw new InvalidTransaction('the devnet accepts only signed extrinsics (no unsigned validator)')
-    const key = this.callKey(ex)
-    if (!this.calls[key]) {
-      throw new InvalidTransaction(`call ${key} is not implemented by the bitmind devnet`)
-    }
-    const signer = ex.signer.toString()
-    const head = this.head
-    let blockHash = this.genesis
-    if (ex.era.isMortalEra) {
-      const era = ex.era.asMortalEra
-      const current = head.number
-      const birth = era.birth(current)
-      if (current >= era.death(current)) throw new InvalidTransaction('Transaction has an ancient birth block')
-      const b = this.blockByNumber(birth)
-      if (!b) throw new InvalidTransaction('Transaction has an ancient birth block')
-      blockHash = b.hash
-    }
-    const mode = (ex as unknown as {inner: {signature: {mode: unknown}}}).inner.signature.mode
-    const payload = this.registry.createType(
-      'ExtrinsicPayload',
-      {
-        method: ex.method.toHex(),
-        era: ex.era,
-        nonce: ex.nonce,
-        tip: ex.tip,
-        mode,
-        specVersion: this.meta.runtimeVersion.specVersion,
-        transactionVersion: this.meta.runtimeVersion.transactionVersion,
-        genesisHash: this.genesis,
-        blockHash,
-      },
-      {version: ex.version & 0x7f},
-    )
-    let message = payload.toU8a({method: true})
-    if (message.length > 256) message = blake2AsU8a(message, 256)
-    if (!signatureVerify(message, ex.signature.toU8a(), signer).isValid) throw new InvalidTransaction('Transaction has a bad signature')
-    const nonce = ex.nonce.toNumber()
-    const onChain = readAccount(this.st, signer).nonce
-    if (nonce < onChain) throw new InvalidTransaction('Transaction is outdated')
-    const expected = pooling ? this.nextIndex(signer) : onChain
-    if (nonce > expected) throw new InvalidTransaction('Transaction will be valid in the future')
-    if (pooling && nonce < expected) throw new InvalidTransaction('Priority is too low: (transaction with the same nonce is pooled)')
-    const fee = this.feeOf(ex)
-    if (fee > 0n && freeBalance(this.st, signer) < fee) {
-      throw new InvalidTransaction('Inability to pay some fees (e.g. account balance too low)')
-    }
-    return {signer, nonce}
-  }
-
   feeOf(ex: Extrinsic): bigint {
-    return FEE_FREE.has(this.callKey(ex)) ? 0n : feeFor(ex.encodedLength, ex.tip.toBigInt())
+    return feeOf(ex)
+  }
+
+  private callKey(ex: Extrinsic): string {
+    return callKey(ex)
+  }
+
+  /** Checks of the signed extensions (tx-validation.ts); `pooling` allows nonces ahead of state. */
+  private validate(ex: Extrinsic, pooling: boolean): {signer: string; nonce: number} {
+    return validateSigned(this, ex, pooling)
+  }
+
+  /** Whether a call is dispatched here (`section.method`). */
+  hasCall(key: string): boolean {
+    return this.calls[key] !== undefined
   }
 
   /** Fee and class of an extrinsic, for payment_queryInfo / TransactionPaymentApi_query_info. */

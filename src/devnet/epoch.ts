@@ -1,7 +1,7 @@
+import {U16_MAX as U16} from '../chain/rules.js'
 import type {Storage} from './storage.js'
 
 const S = 'subtensorModule'
-const U16 = 65535
 /** Yuma's kappa: the stake share that must support a weight for it to count in consensus. */
 const KAPPA = 0.5
 
@@ -19,7 +19,7 @@ const KAPPA = 0.5
  *
  * Real Yuma also has bonds with an EMA, liquid alpha and a validator-trust term; those are left out. Vectors are
  * written to the runtime's storage items (Incentive, Dividends, Emission, Trust, Consensus, Rank, ValidatorTrust,
- * ValidatorPermit, PruningScores, Active) in their SCALE types (u16 fractions of 65535, u64 rao).
+ * ValidatorPermit, PruningScores, Active) in their SCALE types (u16 fractions of u16::MAX, u64 rao).
  */
 export function runEpoch(st: Storage, netuid: number, block: number, epochEmission: bigint): void {
   const count = st.num(S, 'subnetworkN', netuid)

@@ -2,8 +2,7 @@ import fs from 'node:fs'
 
 import {z} from 'zod'
 
-/** 1 TAO in rao. */
-export const RAO_PER_TAO = 1_000_000_000n
+import {U16_MAX} from '../chain/rules.js'
 
 export const DEV_ACCOUNT_URIS = ['//Alice', '//Bob', '//Charlie', '//Dave', '//Eve', '//Ferdie'] as const
 
@@ -12,10 +11,10 @@ const accountRef = z.string().min(1)
 
 const subnetSchema = z
   .object({
-    netuid: z.number().int().min(1).max(65535),
+    netuid: z.number().int().min(1).max(U16_MAX),
     /** coldkey owning the subnet */
     owner: accountRef.default('//Alice'),
-    tempo: z.number().int().min(1).max(65535).default(10),
+    tempo: z.number().int().min(1).max(U16_MAX).default(10),
     /** registration burn in TAO (also the initial `Burn`) */
     burn: z.number().nonnegative().default(1),
     minBurn: z.number().nonnegative().default(0.0005),
@@ -26,8 +25,8 @@ const subnetSchema = z
     maxAllowedValidators: z.number().int().min(1).max(4096).default(64),
     immunityPeriod: z.number().int().min(0).default(10),
     weightsSetRateLimit: z.number().int().min(0).default(2),
-    minAllowedWeights: z.number().int().min(0).max(65535).default(1),
-    maxWeightsLimit: z.number().int().min(0).max(65535).default(65535),
+    minAllowedWeights: z.number().int().min(0).max(U16_MAX).default(1),
+    maxWeightsLimit: z.number().int().min(0).max(U16_MAX).default(U16_MAX),
     weightsVersionKey: z.number().int().min(0).default(0),
     commitRevealWeightsEnabled: z.boolean().default(false),
     revealPeriodEpochs: z.number().int().min(1).default(1),
@@ -42,13 +41,13 @@ const subnetSchema = z
 
 const neuronSchema = z
   .object({
-    netuid: z.number().int().min(1).max(65535),
+    netuid: z.number().int().min(1).max(U16_MAX),
     hotkey: accountRef,
     coldkey: accountRef,
     /** stake (alpha, TAO units) held by the coldkey on the hotkey */
     stake: z.number().nonnegative().default(0),
     axon: z
-      .object({ip: z.string(), port: z.number().int().min(1).max(65535), protocol: z.number().int().default(4)})
+      .object({ip: z.string(), port: z.number().int().min(1).max(U16_MAX), protocol: z.number().int().default(4)})
       .strict()
       .optional(),
   })
@@ -108,8 +107,4 @@ export function readGenesisFile(file: string): Genesis {
     throw new Error(`genesis file ${file}: ${(e as Error).message}`)
   }
   return parseGenesis(raw, file)
-}
-
-export function taoToRao(tao: number): bigint {
-  return BigInt(Math.round(tao * 1e9))
 }

@@ -1,5 +1,5 @@
 import {silentLogger, type Logger} from '../config/logger.js'
-import type {MetagraphLike, MinerChain} from '../chain/neuron.js'
+import type {NeuronMetagraph, MinerChain} from '../chain/neuron.js'
 import {PredictBatcher, type BatcherOptions} from './batcher.js'
 import type {MinerMetrics} from './metrics.js'
 import type {ModelHolder} from './model-holder.js'
@@ -27,7 +27,7 @@ export interface MinerOptions<I> {
  * concurrent unknown callers share the read in flight, and until the chain's next block no new one starts.
  */
 export class Miner<I> {
-  private mg: MetagraphLike
+  private mg: NeuronMetagraph
   readonly policy: CallerPolicy
   private readonly batcher: PredictBatcher<I>
   private readonly log: Logger
@@ -40,7 +40,7 @@ export class Miner<I> {
   private unsubscribe: (() => void) | undefined
   private reread: Promise<void> | undefined
 
-  private constructor(private readonly opts: MinerOptions<I>, mg: MetagraphLike, block: number) {
+  private constructor(private readonly opts: MinerOptions<I>, mg: NeuronMetagraph, block: number) {
     this.mg = mg
     this.lastSyncBlock = block
     this.headBlock = block
@@ -68,7 +68,7 @@ export class Miner<I> {
     return miner
   }
 
-  get metagraph(): MetagraphLike {
+  get metagraph(): NeuronMetagraph {
     return this.mg
   }
 

@@ -1,4 +1,4 @@
-import type {MetagraphLike} from '../chain/neuron.js'
+import type {NeuronMetagraph} from '../chain/neuron.js'
 
 export interface BlacklistDecision {
   blocked: boolean
@@ -13,7 +13,7 @@ export interface BlacklistDecision {
  */
 export class CallerPolicy {
   constructor(
-    private readonly current: () => MetagraphLike,
+    private readonly current: () => NeuronMetagraph,
     /** `minStake`: registered callers with less stake are refused too (BitMind's Epistula miners: 20000; default 0, off) */
     private readonly opts: {forceValidatorPermit: boolean; allowNonRegistered?: boolean; minStake?: number},
   ) {}

@@ -1,4 +1,4 @@
-import type {AxonLike} from '../chain/neuron.js'
+import type {NeuronAxon} from '../chain/neuron.js'
 
 /** The metagraph as the proxy reads it (structurally the chain client's Metagraph). */
 export interface ProxyMetagraph {
@@ -7,7 +7,7 @@ export interface ProxyMetagraph {
   hotkeys: readonly string[]
   stake: readonly number[]
   incentive: readonly number[]
-  axons: readonly AxonLike[]
+  axons: readonly NeuronAxon[]
 }
 
 export interface PickedMiner {
@@ -20,7 +20,7 @@ export interface PickedMiner {
 }
 
 /** The SDK's `is_serving`: an axon announced with a routable address. */
-function serving(axon: AxonLike | undefined): axon is AxonLike {
+function serving(axon: NeuronAxon | undefined): axon is NeuronAxon {
   return axon !== undefined && axon.ip !== '' && axon.ip !== '0.0.0.0' && axon.port > 0
 }
 

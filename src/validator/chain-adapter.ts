@@ -1,15 +1,13 @@
 import type {KeyringPair} from '@polkadot/keyring/types'
 
-import {U16_MAX, type SubtensorClient} from '../chain/index.js'
+import {taoToRao, U16_MAX, type SubtensorClient} from '../chain/index.js'
 import type {ValidatorChain} from './validator.js'
-
-const RAO = 1e9
 
 /**
  * The validator's view of one subnet through the chain client, signing with its hotkey. Weights go through
- * SubtensorClient.setWeights, which picks set_weights / commit_weights / commit_timelocked_weights from the subnet
+ * SubtensorClient.setU16Weights, which picks set_weights / commit_weights / commit_timelocked_weights from the subnet
  * and runtime; without `versionKey` the subnet's weights_version_key is used.
- * (The glue both neurons share — loadHotkey, notRegisteredError, minerChain — is in src/chain/neuron.ts.)
+ * (The glue both neurons share — loadHotkey, NotRegisteredError, minerChain — is in src/chain/neuron.ts.)
  */
 export function validatorChain(client: SubtensorClient, netuid: number, hotkey: KeyringPair, versionKey?: number): ValidatorChain {
   return {
@@ -24,12 +22,13 @@ export function validatorChain(client: SubtensorClient, netuid: number, hotkey: 
     setWeights: async (uids, weights) => {
       // a commit_weights commit from an earlier epoch is revealed first, once its reveal window is open
       if (client.pendingCommit(netuid, hotkey.address)) await client.revealWeights(hotkey, netuid).catch(() => false)
-      await client.setWeights(hotkey, netuid, uids, weights, {versionKey})
+      // the validator hands u16 weights (src/validator/weights.ts converts with the client's weightsForEmit)
+      await client.setU16Weights(hotkey, netuid, {uids, weights}, {versionKey})
     },
   }
 }
 
 /** add_stake signed by the coldkey (`tao` in TAO); the chain client has no call for it, the local round needs it. */
 export async function addStake(client: SubtensorClient, coldkey: KeyringPair, hotkey: string, netuid: number, tao: number): Promise<void> {
-  await client.submit(client.api.tx.subtensorModule!.addStake!(hotkey, netuid, BigInt(Math.round(tao * RAO))), coldkey, {netuid})
+  await client.submit(client.api.tx.subtensorModule!.addStake!(hotkey, netuid, taoToRao(tao)), coldkey, {netuid})
 }

@@ -8,7 +8,7 @@ import type {LevelChoice} from '../image/index.js'
 import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {connectSubtensor, logConnectionEvents, type SubtensorClient} from '../chain/index.js'
-import {loadHotkey, notRegisteredError, stakeHint} from '../chain/neuron.js'
+import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
 import {validatorChain} from './chain-adapter.js'
 import {ChallengeBuilder} from './challenge.js'
 import {openChallengeData, type ChallengeDataOptions} from './data.js'
@@ -45,6 +45,8 @@ export interface RunValidatorOptions {
   metricsPort?: number
   /** address the metrics server binds (default 127.0.0.1) */
   metricsHost?: string
+  /** what to run to get a validator permit, shown once while the hotkey has none (the CLI gives its stake command) */
+  permitHint?: string
   logger: Logger
   signal: AbortSignal
   /** runs once the hotkey is known to be registered (`--proxy.port` starts the proxy here); what it returns runs at shutdown */
@@ -107,7 +109,7 @@ export async function runValidator(opts: RunValidatorOptions): Promise<Validator
         disableSetWeights: opts.disableSetWeights,
         fullPath,
         reward: opts.reward,
-        permitHint: stakeHint(opts),
+        permitHint: opts.permitHint,
       },
       rng,
       {logger: log, metrics},

@@ -1,7 +1,7 @@
 import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {Dendrite, EpistulaClient, syntheticProbability} from '../protocol/index.js'
-import type {AxonLike} from '../chain/neuron.js'
+import type {NeuronAxon} from '../chain/neuron.js'
 import {dendriteQuery} from './dendrite-query.js'
 import type {MinerAnswer, MinerQuery} from './validator.js'
 
@@ -15,7 +15,7 @@ export const TRANSPORTS: readonly Transport[] = ['synapse', 'epistula']
  */
 export function epistulaQuery(client: EpistulaClient): MinerQuery {
   return {
-    async query(axons: readonly AxonLike[], image: string, timeoutS: number): Promise<MinerAnswer[]> {
+    async query(axons: readonly NeuronAxon[], image: string, timeoutS: number): Promise<MinerAnswer[]> {
       const targets = axons.map((a) => ({ip: a.ip, port: a.port, hotkey: a.hotkey ?? ''}))
       const results = await client.detectImages(targets, Buffer.from(image, 'base64'), timeoutS)
       return results.map((r) => ({

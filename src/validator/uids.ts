@@ -1,13 +1,13 @@
-import type {AxonLike, MetagraphLike} from '../chain/neuron.js'
+import type {NeuronAxon, NeuronMetagraph} from '../chain/neuron.js'
 import type {Rng} from '../config/random.js'
 
 /** A uid serves when its axon announced a routable address (the SDK's `is_serving`: ip ≠ 0.0.0.0). */
-export function isServing(axon: AxonLike | undefined): boolean {
+export function isServing(axon: NeuronAxon | undefined): boolean {
   return axon !== undefined && axon.ip !== '0.0.0.0' && axon.ip !== '' && axon.port > 0
 }
 
 /** Query-able miner: serving, and not a big validator (permit and stake above `vpermitTaoLimit`). */
-export function isAvailableMiner(mg: MetagraphLike, uid: number, vpermitTaoLimit: number): boolean {
+export function isAvailableMiner(mg: NeuronMetagraph, uid: number, vpermitTaoLimit: number): boolean {
   if (!isServing(mg.axons[uid])) return false
   if (mg.validatorPermit[uid] && (mg.stake[uid] ?? 0) > vpermitTaoLimit) return false
   return true
@@ -18,7 +18,7 @@ export function isAvailableMiner(mg: MetagraphLike, uid: number, vpermitTaoLimit
  * as the SDK template does.
  */
 export function sampleMinerUids(
-  mg: MetagraphLike,
+  mg: NeuronMetagraph,
   k: number,
   rng: Rng,
   opts: {vpermitTaoLimit: number; exclude?: readonly number[]},

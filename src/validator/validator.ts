@@ -9,7 +9,7 @@ import {resyncHistories, stepRewards as computeRewards, type Answer, type Reward
 import {shouldSetWeights} from './schedule.js'
 import {resyncScores, updateScores} from './scores.js'
 import {loadState, saveState} from './state.js'
-import type {AxonLike, MetagraphLike} from '../chain/neuron.js'
+import type {NeuronAxon, NeuronMetagraph} from '../chain/neuron.js'
 import type {AugmentationRecord} from '../image/levels.js'
 import {sampleMinerUids} from './uids.js'
 import {weightsForChain} from './weights.js'
@@ -18,7 +18,7 @@ import {weightsForChain} from './weights.js'
 export interface ValidatorChain {
   readonly selfHotkey: string
   currentBlock(): Promise<number>
-  metagraph(): Promise<MetagraphLike>
+  metagraph(): Promise<NeuronMetagraph>
   /** MinAllowedWeights and MaxWeightsLimit / 65535 */
   weightLimits(): Promise<{minAllowedWeights: number; maxWeightLimit: number}>
   /** submit u16 weights (plain, commit-reveal or timelocked: the chain client decides) */
@@ -37,7 +37,7 @@ export interface MinerAnswer {
 
 /** Sends one challenge to many miners; one answer per axon, in order, never throws for a bad peer. */
 export interface MinerQuery {
-  query(axons: readonly AxonLike[], imageBase64: string, timeoutS: number): Promise<MinerAnswer[]>
+  query(axons: readonly NeuronAxon[], imageBase64: string, timeoutS: number): Promise<MinerAnswer[]>
 }
 
 export interface Challenge {
@@ -94,7 +94,7 @@ export class Validator {
   hotkeys: string[] = []
   /** per uid, its last answers (every reward mode keeps them, so switching modes and resuming works) */
   histories: Answer[][] = []
-  private mg!: MetagraphLike
+  private mg!: NeuronMetagraph
   private selfUid = -1
   private lastSyncBlock = 0
   private permitWarned = false
@@ -115,7 +115,7 @@ export class Validator {
     this.log = extra.logger ?? silentLogger
   }
 
-  get metagraph(): MetagraphLike {
+  get metagraph(): NeuronMetagraph {
     return this.mg
   }
 

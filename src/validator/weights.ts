@@ -1,9 +1,10 @@
 /**
  * Scores → weights on chain, following the bittensor SDK (utils/weight_utils: process_weights_for_netuid,
  * normalize_max_weight, convert_weights_and_uids_for_emit) so our validator sets the same weights the Python one
- * would for the same scores and hyperparameters.
+ * would for the same scores and hyperparameters. The u16 conversion itself is the chain client's (src/chain/weights.ts).
  */
-export const U16_MAX = 65535
+import {U16_MAX} from '../chain/rules.js'
+import {weightsForEmit} from '../chain/weights.js'
 
 /** Sum to 1 with no entry above `limit`, by clipping the largest entries at a common cutoff (SDK semantics). */
 export function normalizeMaxWeight(x: readonly number[], limit = 0.1): number[] {
@@ -77,33 +78,15 @@ export function processWeights(
   return {uids: keptUids, weights: normalizeMaxWeight(keptWeights, maxWeightLimit)}
 }
 
-/** Max-upscale to u16 and drop zeros (SDK convert_weights_and_uids_for_emit). */
+/**
+ * Max-upscale to u16 and drop zeros (SDK convert_weights_and_uids_for_emit), raising as the SDK does on negative
+ * input; the conversion is the chain client's weightsForEmit.
+ */
 export function convertWeightsForEmit(uids: readonly number[], weights: readonly number[]): {uids: number[]; weights: number[]} {
   if (uids.length !== weights.length) throw new Error(`${uids.length} uids but ${weights.length} weights`)
   if (weights.some((w) => w < 0)) throw new Error('a weight is negative: it cannot exist on chain')
   if (uids.some((u) => u < 0)) throw new Error('a uid is negative')
-  const total = weights.reduce((a, b) => a + b, 0)
-  if (weights.length === 0 || total === 0) return {uids: [], weights: []}
-  const max = Math.max(...weights)
-  const outUids: number[] = []
-  const outWeights: number[] = []
-  weights.forEach((w, i) => {
-    const v = roundHalfEven((w / max) * U16_MAX)
-    if (v !== 0) {
-      outUids.push(uids[i]!)
-      outWeights.push(v)
-    }
-  })
-  return {uids: outUids, weights: outWeights}
-}
-
-/** Python's round(): halves go to the even neighbour. */
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x)
-  const diff = x - f
-  if (diff > 0.5) return f + 1
-  if (diff < 0.5) return f
-  return f % 2 === 0 ? f : f + 1
+  return weightsForEmit(uids, weights)
 }
 
 /** L1-normalise scores (NaN → 0), apply the chain's limits, emit u16: what the validator sends to setWeights. */

@@ -2,7 +2,7 @@ import {describe, expect, it} from '@jest/globals'
 import {keccakAsU8a, sha256AsU8a} from '@polkadot/util-crypto'
 
 import {describeDispatchError} from '../../src/chain/errors.js'
-import {intToIp, ipToInt} from '../../src/chain/ip.js'
+import {intToIp, ipToInt} from '../../src/chain/rules.js'
 import {blockHotkeyHash, sealFor, sealMeetsDifficulty} from '../../src/chain/pow.js'
 import {solvePow} from '../../src/chain/pow-solver.js'
 import {revealRound, SECURITY_BLOCK_OFFSET} from '../../src/chain/timelock.js'

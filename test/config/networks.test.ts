@@ -1,6 +1,6 @@
 import {describe, expect, it} from '@jest/globals'
 
-import {resolveEndpoint} from '../../src/config/networks.js'
+import {resolveEndpoint} from '../../src/cli/networks.js'
 
 describe('resolveEndpoint', () => {
   it('maps btcli network names', () => {

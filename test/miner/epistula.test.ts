@@ -12,7 +12,7 @@ import {sha256} from 'hash-wasm'
 import * as ort from 'onnxruntime-node'
 import sharp from 'sharp'
 
-import type {MetagraphLike} from '../../src/chain/neuron.js'
+import type {NeuronMetagraph as MetagraphLike} from '../../src/chain/neuron.js'
 import {Miner} from '../../src/miner/miner.js'
 import {ModelHolder, type ServingModel} from '../../src/miner/model-holder.js'
 import {startMinerAxon, startMinerEpistula} from '../../src/miner/serve.js'

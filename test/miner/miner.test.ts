@@ -9,7 +9,7 @@ import sharp from 'sharp'
 import {MinerMetrics} from '../../src/miner/metrics.js'
 import {Miner} from '../../src/miner/miner.js'
 import {ModelHolder, type ServingModel} from '../../src/miner/model-holder.js'
-import type {MetagraphLike} from '../../src/chain/neuron.js'
+import type {NeuronMetagraph as MetagraphLike} from '../../src/chain/neuron.js'
 import {tinyDetectorOnnx} from './tiny-onnx.js'
 
 const SIZE = 16

@@ -1,7 +1,7 @@
 import {describe, expect, it} from '@jest/globals'
 
 import {CallerPolicy} from '../../src/miner/policy.js'
-import type {MetagraphLike} from '../../src/chain/neuron.js'
+import type {NeuronMetagraph as MetagraphLike} from '../../src/chain/neuron.js'
 
 const mg = (permits: boolean[]): MetagraphLike => ({
   uids: [0, 1, 2],

@@ -4,7 +4,7 @@ import {createRng} from '../../src/config/random.js'
 import {reward, rewards} from '../../src/validator/reward.js'
 import {shouldSetWeights} from '../../src/validator/schedule.js'
 import {resyncScores, updateScores} from '../../src/validator/scores.js'
-import type {MetagraphLike} from '../../src/chain/neuron.js'
+import type {NeuronMetagraph as MetagraphLike} from '../../src/chain/neuron.js'
 import {isAvailableMiner, sampleMinerUids} from '../../src/validator/uids.js'
 import {convertWeightsForEmit, normalizeMaxWeight, processWeights, weightsForChain} from '../../src/validator/weights.js'
 

@@ -19,7 +19,7 @@ import {startMinerAxon} from '../../src/miner/serve.js'
 import type {Axon} from '../../src/protocol/index.js'
 import {Dendrite} from '../../src/protocol/index.js'
 import {dendriteQuery} from '../../src/validator/dendrite-query.js'
-import type {MetagraphLike} from '../../src/chain/neuron.js'
+import type {NeuronMetagraph as MetagraphLike} from '../../src/chain/neuron.js'
 import {Validator, type Challenge, type ValidatorChain} from '../../src/validator/validator.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
 

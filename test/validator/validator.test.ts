@@ -9,7 +9,7 @@ import {createRng} from '../../src/config/random.js'
 import {readResults} from '../../src/validator/results-log.js'
 import {mccReward} from '../../src/validator/rewards.js'
 import {loadState} from '../../src/validator/state.js'
-import type {MetagraphLike} from '../../src/chain/neuron.js'
+import type {NeuronMetagraph as MetagraphLike} from '../../src/chain/neuron.js'
 import {Validator, type Challenge, type MinerAnswer, type ValidatorChain} from '../../src/validator/validator.js'
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-validator-'))

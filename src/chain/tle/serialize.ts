@@ -131,20 +131,19 @@ export class ArkReader {
 
 /** A compressed G1 point (a drand quicknet signature: 48 bytes), validated like arkworks' `deserialize_compressed`. */
 export function g1FromBytes(b: Uint8Array, what = 'signature'): G1Point {
-  if (b.length !== 48) throw new TleFormatError(`${what}: a compressed G1 point is 48 bytes, got ${b.length}`)
-  try {
-    return bls12_381.G1.Point.fromBytes(b)
-  } catch (e) {
-    throw new TleFormatError(`${what}: not a valid compressed G1 point (${(e as Error).message})`)
-  }
+  return compressedPoint(bls12_381.G1.Point, 'G1', 48, b, what)
 }
 
 /** A compressed G2 point (a beacon public key: 96 bytes). */
 export function g2FromBytes(b: Uint8Array, what = 'public key'): G2Point {
-  if (b.length !== 96) throw new TleFormatError(`${what}: a compressed G2 point is 96 bytes, got ${b.length}`)
+  return compressedPoint(bls12_381.G2.Point, 'G2', 96, b, what)
+}
+
+function compressedPoint<P>(group: {fromBytes(b: Uint8Array): P}, name: string, size: number, b: Uint8Array, what: string): P {
+  if (b.length !== size) throw new TleFormatError(`${what}: a compressed ${name} point is ${size} bytes, got ${b.length}`)
   try {
-    return bls12_381.G2.Point.fromBytes(b)
+    return group.fromBytes(b)
   } catch (e) {
-    throw new TleFormatError(`${what}: not a valid compressed G2 point (${(e as Error).message})`)
+    throw new TleFormatError(`${what}: not a valid compressed ${name} point (${(e as Error).message})`)
   }
 }

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {addStake, coldkeyStake, connectSubtensor, formatTao, freeBalance, hotkeyExists, parseTao, stakeNetuid} from '../../chain/index.js'
 import {BitmindCommand, confirmed} from '../../cli/base-command.js'
 import {subtensorFlags, walletFlags} from '../../cli/flags.js'
-import {resolveEndpoint} from '../../config/networks.js'
+import {resolveEndpoint} from '../../cli/networks.js'
 import {openWallet} from '../../wallet/index.js'
 
 export default class StakeAdd extends BitmindCommand {

@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {connectSubtensor, formatTao, freeBalance, stakesOf} from '../../chain/index.js'
 import {BitmindCommand} from '../../cli/base-command.js'
 import {subtensorFlags, walletFlags} from '../../cli/flags.js'
-import {resolveEndpoint} from '../../config/networks.js'
+import {resolveEndpoint} from '../../cli/networks.js'
 import {openWallet, resolveDestination} from '../../wallet/index.js'
 
 export default class WalletBalance extends BitmindCommand {

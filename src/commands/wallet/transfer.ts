@@ -4,7 +4,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 import {connectSubtensor, formatTao, freeBalance, parseTao, transferKeepAlive} from '../../chain/index.js'
 import {BitmindCommand, confirmed} from '../../cli/base-command.js'
 import {subtensorFlags, walletFlags} from '../../cli/flags.js'
-import {resolveEndpoint} from '../../config/networks.js'
+import {resolveEndpoint} from '../../cli/networks.js'
 import {devAccountPair, openWallet, resolveDestination} from '../../wallet/index.js'
 
 export default class WalletTransfer extends BitmindCommand {
