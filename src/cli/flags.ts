@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, SHIPPED_MODEL_HELP} from '../config/paths.js'
+import path from 'node:path'
+
+import {DEFAULT_MODEL_PATH, DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, PACKAGE_ROOT} from '../config/paths.js'
 
 /**
  * Flag sets shared by commands, with the dotted names btcli and the Python neurons use
@@ -49,6 +51,9 @@ export const axonLimitFlags = {
   'axon.headers_timeout': Flags.integer({description: 'seconds for request headers to arrive (slower: connection closed)', default: 10, min: 1}),
   'axon.max_connections': Flags.integer({description: 'open connections at most (more are refused)', default: 1024, min: 1}),
 }
+
+/** How `--help` names the shipped model (relative to the package, since absolute paths differ per install). */
+export const SHIPPED_MODEL_HELP = `${path.relative(PACKAGE_ROOT, DEFAULT_MODEL_PATH)} (shipped)`
 
 export const modelFlags = {
   // No `default`: the shipped model is looked up when the command runs (shippedModel()); help names it.

@@ -128,7 +128,7 @@ export class EpistulaEndpoint {
     }
   }
 
-  /** Its own HTTP server, for `--epistula.port` (0 picks a free port). */
+  /** Its own HTTP server on `port` (0 picks a free port). */
   async listen(port: number, ip = '0.0.0.0'): Promise<this> {
     await signingReady()
     const server = http.createServer((req, res) => void this.handle(req, res))

@@ -42,7 +42,7 @@ export interface MetricsServer {
 }
 
 /**
- * Serves `GET /metrics` of a registry (`--metrics.port`, `--metrics.host`). Loopback only unless told otherwise:
+ * Serves `GET /metrics` of a registry on `port` and `host`. Loopback only unless told otherwise:
  * exposing the metrics to a network is the operator's choice.
  */
 export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<MetricsServer> {

@@ -25,7 +25,7 @@ export default class WalletBalance extends BitmindCommand {
     let endpoint: string
     try {
       endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
-      if (flags.address) address = resolveDestination(flags.address, flags['wallet.path'], '--address').address
+      if (flags.address) address = resolveDestination(flags.address, flags['wallet.path'], 'address').address
       else address = (await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})).coldkeyAddress
     } catch (e) {
       this.fail(e)
