@@ -92,3 +92,21 @@ export const proxyFlags = {
 }
 
 export const keysFileFlag = {'proxy.keys_file': proxyFlags['proxy.keys_file']}
+
+// ── Commands that use a wallet on a chain (register, stake add|remove, wallet balance|transfer) ──
+
+export const walletOnChainFlags = {...walletFlags, ...subtensorFlags}
+
+export const confirmFlag = {
+  yes: Flags.boolean({char: 'y', description: 'do not ask to confirm', default: false}),
+}
+
+/** `stake add|remove`: the wallet, the chain, how much (`amount` says in what), the subnet and the confirmation. */
+export function stakeFlags(amount: string) {
+  return {
+    ...walletOnChainFlags,
+    amount: Flags.string({description: amount, required: true}),
+    netuid: Flags.integer({description: 'subnet id (default: the one subnet the hotkey is registered on)', min: 0, max: 65535}),
+    ...confirmFlag,
+  }
+}
