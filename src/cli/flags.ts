@@ -1,6 +1,8 @@
 import {Flags} from '@oclif/core'
 
-import {DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, SHIPPED_MODEL_HELP} from '../config/paths.js'
+import path from 'node:path'
+
+import {DEFAULT_MODEL_PATH, DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, PACKAGE_ROOT} from '../config/paths.js'
 
 /**
  * Flag sets shared by commands, with the dotted names btcli and the Python neurons use
@@ -50,6 +52,9 @@ export const axonLimitFlags = {
   'axon.max_connections': Flags.integer({description: 'open connections at most (more are refused)', default: 1024, min: 1}),
 }
 
+/** How `--help` names the shipped model (relative to the package, since absolute paths differ per install). */
+export const SHIPPED_MODEL_HELP = `${path.relative(PACKAGE_ROOT, DEFAULT_MODEL_PATH)} (shipped)`
+
 export const modelFlags = {
   // No `default`: the shipped model is looked up when the command runs (shippedModel()); help names it.
   'neuron.model_path': Flags.string({
@@ -87,3 +92,21 @@ export const proxyFlags = {
 }
 
 export const keysFileFlag = {'proxy.keys_file': proxyFlags['proxy.keys_file']}
+
+// ── Commands that use a wallet on a chain (register, stake add|remove, wallet balance|transfer) ──
+
+export const walletOnChainFlags = {...walletFlags, ...subtensorFlags}
+
+export const confirmFlag = {
+  yes: Flags.boolean({char: 'y', description: 'do not ask to confirm', default: false}),
+}
+
+/** `stake add|remove`: the wallet, the chain, how much (`amount` says in what), the subnet and the confirmation. */
+export function stakeFlags(amount: string) {
+  return {
+    ...walletOnChainFlags,
+    amount: Flags.string({description: amount, required: true}),
+    netuid: Flags.integer({description: 'subnet id (default: the one subnet the hotkey is registered on)', min: 0, max: 65535}),
+    ...confirmFlag,
+  }
+}

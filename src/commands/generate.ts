@@ -7,6 +7,21 @@ import {generateImages, parseSize, type GenerateRunResult} from '../generation/g
 import {PROVIDERS} from '../runtime/onnx-session.js'
 import {SCHEDULERS, type SchedulerName} from '../generation/schedulers/index.js'
 
+const generateFlags = {
+  'model-dir': Flags.string({description: 'diffusers ONNX export folder (model_index.json, unet/, vae_decoder/, text_encoder/, tokenizer/, scheduler/)', required: true}),
+  prompt: Flags.string({description: 'text prompt (default: from --prompt-model, else templates)'}),
+  'prompt-model': Flags.string({description: 'local transformers.js model folder for prompts (MagicPrompt GPT-2 text-generation)'}),
+  steps: Flags.integer({description: 'denoising steps', default: 4, min: 1}),
+  size: Flags.string({description: 'WIDTHxHEIGHT, multiples of 8', default: '512x512'}),
+  seed: Flags.integer({description: 'seed for the noise (image k uses seed+k)'}),
+  'guidance-scale': Flags.string({description: 'classifier-free guidance scale (> 1 turns CFG on; LCM: embedded guidance w)'}),
+  count: Flags.integer({description: 'images to make', default: 1, min: 1}),
+  out: Flags.string({description: 'output PNG (several: name-0.png, name-1.png, …)', default: 'generated.png'}),
+  provider: Flags.string({description: 'ONNX Runtime execution provider', options: [...PROVIDERS], default: 'cpu'}),
+  scheduler: Flags.string({description: 'override the scheduler in scheduler_config.json', options: [...SCHEDULERS]}),
+  ...loggingFlags,
+}
+
 export default class Generate extends BitmindCommand {
   static override description = 'Make synthetic images with a local ONNX diffusion model (SD/SD-turbo, SDXL/SDXL-turbo, LCM) to check it before validating'
 
@@ -15,20 +30,7 @@ export default class Generate extends BitmindCommand {
     '<%= config.bin %> generate --model-dir models/lcm-dreamshaper-v7-onnx --steps 4 --count 3 --prompt-model models/MagicPrompt-Stable-Diffusion --out out/lcm.png',
   ]
 
-  static override flags = {
-    'model-dir': Flags.string({description: 'diffusers ONNX export folder (model_index.json, unet/, vae_decoder/, text_encoder/, tokenizer/, scheduler/)', required: true}),
-    prompt: Flags.string({description: 'text prompt (default: from --prompt-model, else templates)'}),
-    'prompt-model': Flags.string({description: 'local transformers.js model folder for prompts (MagicPrompt GPT-2 text-generation)'}),
-    steps: Flags.integer({description: 'denoising steps', default: 4, min: 1}),
-    size: Flags.string({description: 'WIDTHxHEIGHT, multiples of 8', default: '512x512'}),
-    seed: Flags.integer({description: 'seed for the noise (image k uses seed+k)'}),
-    'guidance-scale': Flags.string({description: 'classifier-free guidance scale (> 1 turns CFG on; LCM: embedded guidance w)'}),
-    count: Flags.integer({description: 'images to make', default: 1, min: 1}),
-    out: Flags.string({description: 'output PNG (several: name-0.png, name-1.png, …)', default: 'generated.png'}),
-    provider: Flags.string({description: 'ONNX Runtime execution provider', options: [...PROVIDERS], default: 'cpu'}),
-    scheduler: Flags.string({description: 'override the scheduler in scheduler_config.json', options: [...SCHEDULERS]}),
-    ...loggingFlags,
-  }
+  static override flags = generateFlags
 
   async run(): Promise<GenerateRunResult[]> {
     const {flags} = await this.parse(Generate)

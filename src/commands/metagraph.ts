@@ -1,7 +1,7 @@
-import {connectSubtensor, type Metagraph} from '../chain/index.js'
+import type {Metagraph} from '../chain/index.js'
 import {BitmindCommand} from '../cli/base-command.js'
 import {netuidFlag, subtensorFlags} from '../cli/flags.js'
-import {resolveEndpoint} from '../cli/networks.js'
+import {endpointFrom, withSubtensor} from '../cli/subtensor.js'
 
 export default class MetagraphCommand extends BitmindCommand {
   static override summary = 'Show a subnet’s metagraph: uids, hotkeys, stake, trust, incentive, dividends, axons'
@@ -10,14 +10,8 @@ export default class MetagraphCommand extends BitmindCommand {
 
   async run(): Promise<Omit<Metagraph, 'weights'>> {
     const {flags} = await this.parse(MetagraphCommand)
-    const endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
-    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
-    let mg: Metagraph
-    try {
-      mg = await client.metagraph(flags.netuid).catch((e: unknown) => this.fail(e))
-    } finally {
-      await client.close()
-    }
+    const endpoint = endpointFrom(flags)
+    const mg = await withSubtensor(endpoint, (e) => this.fail(e), (client) => client.metagraph(flags.netuid).catch((e: unknown) => this.fail(e)))
     const {weights: _weights, ...out} = mg
     if (!this.jsonEnabled()) {
       const f = (x: number, d = 4) => x.toFixed(d)

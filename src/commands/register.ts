@@ -1,10 +1,17 @@
 import {Flags} from '@oclif/core'
 
-import {connectSubtensor} from '../chain/index.js'
 import {BitmindCommand} from '../cli/base-command.js'
-import {netuidFlag, subtensorFlags, walletFlags} from '../cli/flags.js'
-import {resolveEndpoint} from '../cli/networks.js'
-import {openWallet, promptLine} from '../wallet/index.js'
+import {netuidFlag, walletOnChainFlags} from '../cli/flags.js'
+import {endpointFrom, walletFrom, withSubtensor} from '../cli/subtensor.js'
+import {promptLine} from '../wallet/index.js'
+
+const registerFlags = {
+  ...netuidFlag,
+  ...walletOnChainFlags,
+  pow: Flags.boolean({description: 'register by proof of work (where the runtime allows it) instead of burning TAO', default: false}),
+  'pow.workers': Flags.integer({description: 'PoW solver threads', default: 1, min: 1, max: 256}),
+  yes: Flags.boolean({char: 'y', description: 'do not ask to confirm the burn cost', default: false}),
+}
 
 export default class Register extends BitmindCommand {
   static override summary = 'Register the wallet hotkey on a subnet (burn, or proof of work with --pow) and print its uid'
@@ -13,28 +20,20 @@ export default class Register extends BitmindCommand {
     '<%= config.bin %> register --netuid 1 --subtensor.network local --pow --pow.workers 4 --yes',
   ]
 
-  static override flags = {
-    ...netuidFlag,
-    ...subtensorFlags,
-    ...walletFlags,
-    pow: Flags.boolean({description: 'register by proof of work (where the runtime allows it) instead of burning TAO', default: false}),
-    'pow.workers': Flags.integer({description: 'PoW solver threads', default: 1, min: 1, max: 256}),
-    yes: Flags.boolean({char: 'y', description: 'do not ask to confirm the burn cost', default: false}),
-  }
+  static override flags = registerFlags
 
   async run(): Promise<{netuid: number; hotkey: string; uid: number; alreadyRegistered: boolean; method?: 'burn' | 'pow'; burn?: number}> {
     const {flags} = await this.parse(Register)
     const netuid = flags.netuid
-    const endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
-    const wallet = await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})
+    const endpoint = endpointFrom(flags)
+    const wallet = await walletFrom(flags)
     let hotkey: string
     try {
       hotkey = wallet.hotkeyAddress
     } catch (e) {
       this.fail(e)
     }
-    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
-    try {
+    return withSubtensor(endpoint, (e) => this.fail(e), async (client) => {
       if (!(await client.subnetExists(netuid))) this.fail(`subnet ${netuid} does not exist on ${endpoint}`)
       const existing = await client.uidOf(netuid, hotkey)
       if (existing !== undefined) {
@@ -72,8 +71,6 @@ export default class Register extends BitmindCommand {
       const uid = await client.burnedRegister(coldkey, hotkey, netuid).catch((e: unknown) => this.fail(e))
       this.log(`registered ${hotkey} on netuid ${netuid}: uid ${uid}`)
       return {netuid, hotkey, uid, alreadyRegistered: false, method: 'burn', burn: hp.burn}
-    } finally {
-      await client.close()
-    }
+    })
   }
 }

@@ -5,7 +5,7 @@ import {fileURLToPath} from 'node:url'
 
 import {settings} from './settings.js'
 
-/** Expand a leading `~` as btcli does for the wallet path and friends. */
+/** Expand a leading `~` as btcli does for the wallet folder and other paths a user types. */
 export function expandHome(p: string): string {
   if (p === '~') return os.homedir()
   if (p.startsWith('~/')) return path.join(os.homedir(), p.slice(2))
@@ -44,6 +44,3 @@ export function shippedModel(): string | undefined {
   if (existsSync(path.join(DEFAULT_MODEL_TFJS_DIR, 'model.json'))) return DEFAULT_MODEL_TFJS_DIR
   return undefined
 }
-
-/** How `--help` names the shipped model (relative to the package, since absolute paths differ per install). */
-export const SHIPPED_MODEL_HELP = `${path.relative(PACKAGE_ROOT, DEFAULT_MODEL_PATH)} (shipped)`

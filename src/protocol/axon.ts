@@ -6,6 +6,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 import type {Registry} from 'prom-client'
 
 import {silentLogger, type Logger} from '../config/logger.js'
+import {withTimeout} from './http-io.js'
 import {AxonMetrics} from './metrics.js'
 import {NonceTracker} from './nonce.js'
 import {CallerBusyError, PriorityScheduler, QueueFullError, QueueTimeoutError} from './scheduler.js'
@@ -259,7 +260,7 @@ export class Axon {
     let result: AnySynapse
     try {
       result = await this.scheduler.run(d.hotkey, priority, timeoutMs, () =>
-        withTimeout(route.forward(synapse).then((r) => r ?? synapse), timeoutMs - 0, timeoutS))
+        withTimeout(route.forward(synapse).then((r) => r ?? synapse), timeoutMs, () => new ForwardTimeout(`forward took longer than ${timeoutS}s`)))
     } catch (err) {
       if (err instanceof QueueFullError || err instanceof CallerBusyError) throw new AxonError(503, `Service busy: ${err.message}`, 'busy')
       if (err instanceof QueueTimeoutError || err instanceof ForwardTimeout) throw new AxonError(408, `Response timeout after: ${timeoutS}s`, 'timeout')
@@ -289,19 +290,6 @@ export class Axon {
 }
 
 class ForwardTimeout extends Error {}
-
-function withTimeout<T>(p: Promise<T>, ms: number, timeoutS: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new ForwardTimeout(`forward took longer than ${timeoutS}s`)), ms)
-    p.then((v) => {
-      clearTimeout(t)
-      resolve(v)
-    }, (e) => {
-      clearTimeout(t)
-      reject(e)
-    })
-  })
-}
 
 function readBody(req: http.IncomingMessage, max: number, timeoutMs: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? '0')

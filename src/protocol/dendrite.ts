@@ -4,15 +4,13 @@ import http from 'node:http'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import pLimit from 'p-limit'
 
+import {CONNECT_ERRORS, postBytes, type PostReply} from './http-io.js'
 import {pyFloatStr} from './py-format.js'
 import {dendriteMessage, signingReady, signMessage, timeNs} from './signing.js'
 import {
   bodyHash, fromJsonBody, setTotalSize, newSynapse, ownFields, parseHeaders, toHeaders, toJsonBody, type Synapse, type SynapseType,
 } from './synapse.js'
 import {PROTOCOL_VERSION_INT} from './version.js'
-
-/** Errors aiohttp reports as ClientConnectorError (no connection made); a reset mid-request is not one. */
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'])
 
 export interface AxonTarget {
   ip: string
@@ -100,9 +98,11 @@ export class Dendrite {
       return done(422, `Failed to parse response: ${(err as Error).message}`)
     }
     const url = `http://${target.ip.includes(':') ? `[${target.ip}]` : target.ip}:${target.port}/${type.name}`
-    let reply: {status: number; body: string; headers: http.IncomingHttpHeaders}
+    let reply: PostReply
     try {
-      reply = await this.post(url, prepared.headers, prepared.body, timeoutS)
+      reply = await postBytes(url, Buffer.from(prepared.body), {
+        agent: this.agent, headers: {...prepared.headers, 'content-type': 'application/json'}, timeoutS, maxResponse: this.maxResponse,
+      })
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       // The Python dendrite's DENDRITE_ERROR_MAPPING: connect failures 503, timeouts 408, anything else 422.
@@ -128,33 +128,6 @@ export class Dendrite {
     } catch (err) {
       return done(422, `Failed to parse response: ${(err as Error).message.split('\n')[0]}`)
     }
-  }
-
-  private post(url: string, headers: Record<string, string>, body: string, timeoutS: number) {
-    return new Promise<{status: number; body: string; headers: http.IncomingHttpHeaders}>((resolve, reject) => {
-      const payload = Buffer.from(body)
-      const req = http.request(url, {
-        method: 'POST',
-        agent: this.agent,
-        headers: {...headers, 'content-type': 'application/json', 'content-length': String(payload.length)},
-        signal: AbortSignal.timeout(Math.max(1, Math.round(timeoutS * 1000))),
-      }, (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (c: Buffer) => {
-          size += c.length
-          if (size > this.maxResponse) {
-            res.destroy(new Error(`response larger than ${this.maxResponse} bytes`))
-            return
-          }
-          chunks.push(c)
-        })
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers}))
-        res.on('error', reject)
-      })
-      req.on('error', (err) => reject(err.name === 'AbortError' ? Object.assign(new Error('timeout'), {name: 'TimeoutError'}) : err))
-      req.end(payload)
-    })
   }
 
   close(): void {

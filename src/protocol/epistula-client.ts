@@ -6,9 +6,8 @@ import {z} from 'zod'
 
 import type {AxonTarget} from './dendrite.js'
 import {epistulaHeaders} from './epistula.js'
+import {CONNECT_ERRORS, postBytes, type PostReply} from './http-io.js'
 import {signingReady} from './signing.js'
-
-const CONNECT_ERRORS = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'ENOTFOUND', 'EAI_AGAIN'])
 
 /** A miner's `/detect_image` answer (bitmind-subnet v3.x): `{"status": "success", "prediction": [p_real, p_synthetic(, p_semisynthetic)]}`. */
 export const detectAnswer = z.object({
@@ -65,9 +64,9 @@ export class EpistulaClient {
     const done = (statusCode: number, statusMessage: string, prediction?: number[]): EpistulaResult =>
       ({target, statusCode, statusMessage, processTime: (performance.now() - started) / 1000, prediction})
     const {url, headers} = this.prepare(target, 'detect_image', image)
-    let reply: {status: number; body: string}
+    let reply: PostReply
     try {
-      reply = await this.post(url, headers, image, timeoutS)
+      reply = await postBytes(url, image, {agent: this.agent, headers, timeoutS, maxResponse: this.maxResponse})
     } catch (err) {
       const e = err as NodeJS.ErrnoException
       if (e.name === 'TimeoutError') return done(408, `Request timed out after ${timeoutS}s`)
@@ -90,32 +89,6 @@ export class EpistulaClient {
       return done(422, typeof message === 'string' ? `Miner error: ${message}` : `Invalid prediction in response: ${answer.error.issues[0]?.message ?? 'unreadable'}`)
     }
     return done(200, 'Success', answer.data.prediction)
-  }
-
-  private post(url: string, headers: Record<string, string>, body: Uint8Array, timeoutS: number) {
-    return new Promise<{status: number; body: string}>((resolve, reject) => {
-      const req = http.request(url, {
-        method: 'POST',
-        agent: this.agent,
-        headers: {...headers, 'content-length': String(body.length)},
-        signal: AbortSignal.timeout(Math.max(1, Math.round(timeoutS * 1000))),
-      }, (res) => {
-        const chunks: Buffer[] = []
-        let size = 0
-        res.on('data', (c: Buffer) => {
-          size += c.length
-          if (size > this.maxResponse) {
-            res.destroy(new Error(`response larger than ${this.maxResponse} bytes`))
-            return
-          }
-          chunks.push(c)
-        })
-        res.on('end', () => resolve({status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8')}))
-        res.on('error', reject)
-      })
-      req.on('error', (err) => reject(err.name === 'AbortError' ? Object.assign(new Error('timeout'), {name: 'TimeoutError'}) : err))
-      req.end(body)
-    })
   }
 
   close(): void {

@@ -5,6 +5,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {silentLogger, type Logger} from '../config/logger.js'
 import type {BlacklistVerdict} from './axon.js'
+import {withTimeout} from './http-io.js'
 import type {AxonMetrics} from './metrics.js'
 import {
   EPISTULA_ALLOWED_DELTA_MS, EpistulaRefusal, ReplayCache, checkAddressAndClock, checkSignature, parseEpistulaHeaders,
@@ -120,7 +121,8 @@ export class EpistulaEndpoint {
     const timeoutS = this.opts.timeoutS ?? 12
     const priority = this.opts.priority ? this.opts.priority(request.signedBy) : 0
     try {
-      return await this.scheduler.run(request.signedBy, priority, timeoutS * 1000, () => withTimeout(handler(body, request.signedBy), timeoutS))
+      return await this.scheduler.run(request.signedBy, priority, timeoutS * 1000, () =>
+        withTimeout(handler(body, request.signedBy), timeoutS * 1000, () => new EpistulaRefusal(408, `Response timeout after: ${timeoutS}s`, 'timeout')))
     } catch (err) {
       if (err instanceof QueueFullError || err instanceof CallerBusyError) throw new EpistulaRefusal(503, `Service busy: ${err.message}`, 'busy')
       if (err instanceof QueueTimeoutError) throw new EpistulaRefusal(408, `Response timeout after: ${timeoutS}s`, 'timeout')
@@ -128,7 +130,7 @@ export class EpistulaEndpoint {
     }
   }
 
-  /** Its own HTTP server, for `--epistula.port` (0 picks a free port). */
+  /** Its own HTTP server on `port` (0 picks a free port). */
   async listen(port: number, ip = '0.0.0.0'): Promise<this> {
     await signingReady()
     const server = http.createServer((req, res) => void this.handle(req, res))
@@ -165,24 +167,6 @@ function send(res: http.ServerResponse, status: number, body: unknown): void {
   const payload = Buffer.from(JSON.stringify(body))
   res.writeHead(status, {'content-type': 'application/json', 'content-length': String(payload.length)})
   res.end(payload)
-}
-
-class HandlerTimeout extends Error {}
-
-function withTimeout<T>(p: Promise<T>, timeoutS: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const t = setTimeout(() => reject(new HandlerTimeout()), timeoutS * 1000)
-    p.then((v) => {
-      clearTimeout(t)
-      resolve(v)
-    }, (e) => {
-      clearTimeout(t)
-      reject(e)
-    })
-  }).catch((err: unknown) => {
-    if (err instanceof HandlerTimeout) throw new EpistulaRefusal(408, `Response timeout after: ${timeoutS}s`, 'timeout')
-    throw err
-  }) as Promise<T>
 }
 
 function readBody(req: http.IncomingMessage, max: number): Promise<Buffer> {

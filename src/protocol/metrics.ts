@@ -1,7 +1,29 @@
 import http from 'node:http'
 import type {AddressInfo} from 'node:net'
 
-import {Counter, Histogram, Registry} from 'prom-client'
+import {Counter, Gauge, Histogram, Registry} from 'prom-client'
+
+/*
+ * One-line makers for the Prometheus metrics every neuron keeps in its own registry (so tests and the demo can run
+ * several neurons in a process).
+ */
+export function counter<L extends string = string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Counter<L> {
+  return new Counter({name, help, labelNames, registers: [registry]})
+}
+
+export function gauge<L extends string = string>(registry: Registry, name: string, help: string, labelNames: readonly L[] = []): Gauge<L> {
+  return new Gauge({name, help, labelNames, registers: [registry]})
+}
+
+export function histogram<L extends string = string>(
+  registry: Registry,
+  name: string,
+  help: string,
+  buckets: number[],
+  labelNames: readonly L[] = [],
+): Histogram<L> {
+  return new Histogram({name, help, buckets, labelNames, registers: [registry]})
+}
 
 /** Axon metrics: requests by synapse and status, latency, and why verification refused callers. */
 export class AxonMetrics {
@@ -10,25 +32,10 @@ export class AxonMetrics {
   readonly verificationFailures: Counter<'reason'>
 
   constructor(readonly registry: Registry = new Registry()) {
-    this.requests = new Counter({
-      name: 'bitmind_axon_requests_total',
-      help: 'axon requests by synapse and HTTP status',
-      labelNames: ['synapse', 'status'],
-      registers: [registry],
-    })
-    this.latency = new Histogram({
-      name: 'bitmind_axon_request_seconds',
-      help: 'axon request latency, receipt to answer',
-      labelNames: ['synapse'],
-      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 12],
-      registers: [registry],
-    })
-    this.verificationFailures = new Counter({
-      name: 'bitmind_axon_verification_failures_total',
-      help: 'requests refused before the forward, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    })
+    this.requests = counter(registry, 'bitmind_axon_requests_total', 'axon requests by synapse and HTTP status', ['synapse', 'status'])
+    const buckets = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 12]
+    this.latency = histogram(registry, 'bitmind_axon_request_seconds', 'axon request latency, receipt to answer', buckets, ['synapse'])
+    this.verificationFailures = counter(registry, 'bitmind_axon_verification_failures_total', 'requests refused before the forward, by reason', ['reason'])
   }
 }
 
@@ -42,7 +49,7 @@ export interface MetricsServer {
 }
 
 /**
- * Serves `GET /metrics` of a registry (`--metrics.port`, `--metrics.host`). Loopback only unless told otherwise:
+ * Serves `GET /metrics` of a registry on `port` and `host`. Loopback only unless told otherwise:
  * exposing the metrics to a network is the operator's choice.
  */
 export async function serveMetrics(registry: Registry, port: number, host = '127.0.0.1'): Promise<MetricsServer> {

@@ -5,3 +5,11 @@ export class HttpError extends Error {
     this.name = 'HttpError'
   }
 }
+
+/** The proxy's HTTP server could not bind its address (docs/ARCHITECTURE.md § Proxy); `reason` is the system's word. */
+export class ProxyListenError extends Error {
+  constructor(readonly host: string, readonly port: number, readonly reason: string) {
+    super(`cannot listen on ${host}:${port} (${reason})`)
+    this.name = 'ProxyListenError'
+  }
+}

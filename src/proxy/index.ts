@@ -1,5 +1,5 @@
 export {aggregate, isValidPrediction, type MinerVote, type PoolAnswer} from './aggregate.js'
-export {HttpError} from './errors.js'
+export {HttpError, ProxyListenError} from './errors.js'
 export {CHALLENGE_JPEG_QUALITY, MAX_IMAGE_BYTES, challengeFromUpload} from './image.js'
 export {DEFAULT_PROXY_KEYS_FILE, KeyChecker, KeysFile, type KeyInfo} from './keys.js'
 export {ProxyMetrics} from './metrics.js'

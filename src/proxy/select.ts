@@ -1,14 +1,10 @@
-import type {NeuronAxon} from '../chain/neuron.js'
+import type {AxonInfo, Metagraph} from '../chain/index.js'
 
-/** The metagraph as the proxy reads it (structurally the chain client's Metagraph). */
-export interface ProxyMetagraph {
-  block: number
-  uids: readonly number[]
-  hotkeys: readonly string[]
-  stake: readonly number[]
-  incentive: readonly number[]
-  axons: readonly NeuronAxon[]
-}
+/** The axon fields the proxy reads. */
+export type ProxyAxon = Pick<AxonInfo, 'ip' | 'port' | 'hotkey'>
+
+/** The parts of the chain client's Metagraph the proxy reads (docs/ARCHITECTURE.md § Proxy). */
+export type ProxyMetagraph = Pick<Metagraph, 'block' | 'uids' | 'hotkeys' | 'stake' | 'incentive'> & {axons: ProxyAxon[]}
 
 export interface PickedMiner {
   uid: number
@@ -20,7 +16,7 @@ export interface PickedMiner {
 }
 
 /** The SDK's `is_serving`: an axon announced with a routable address. */
-function serving(axon: NeuronAxon | undefined): axon is NeuronAxon {
+function serving(axon: ProxyAxon | undefined): axon is ProxyAxon {
   return axon !== undefined && axon.ip !== '' && axon.ip !== '0.0.0.0' && axon.port > 0
 }
 

@@ -8,7 +8,7 @@ import Fastify, {type FastifyError, type FastifyInstance, type FastifyRequest} f
 
 import {silentLogger, type Logger} from '../config/logger.js'
 import {ASSETS_DIR} from '../config/paths.js'
-import {HttpError} from './errors.js'
+import {HttpError, ProxyListenError} from './errors.js'
 import {MAX_IMAGE_BYTES} from './image.js'
 import {KeyChecker} from './keys.js'
 import {ProxyMetrics} from './metrics.js'
@@ -170,7 +170,7 @@ export async function startProxy(opts: ProxyServerOptions): Promise<ProxyServer>
     await app.listen({port: opts.port, host: opts.host ?? '127.0.0.1'})
   } catch (err) {
     service.close()
-    throw new Error(`cannot listen on ${opts.host ?? '127.0.0.1'}:${opts.port} (${(err as Error).message}): pick another --proxy.port`)
+    throw new ProxyListenError(opts.host ?? '127.0.0.1', opts.port, (err as Error).message)
   }
   const port = (app.server.address() as AddressInfo).port
   const host = opts.host ?? '127.0.0.1'

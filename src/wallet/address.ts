@@ -5,6 +5,7 @@ import type {KeyringPair} from '@polkadot/keyring/types'
 import {decodeAddress, encodeAddress} from '@polkadot/util-crypto'
 
 import {expandHome} from '../config/paths.js'
+import {DevUriError, UnknownAddressError} from './errors.js'
 import {keysReady, SS58_FORMAT} from './keypair.js'
 import {Wallet, walletFiles} from './wallet.js'
 
@@ -19,22 +20,22 @@ export function normalizeSs58(text: string): string | undefined {
 }
 
 /**
- * `--dest` as a user types it: an SS58 address, or the name of a wallet under `walletPath` (its coldkey). Anything
- * else is an unknown address, said in one line with what would be accepted.
+ * An address as a user types it: an SS58 address, or the name of a wallet under `walletPath` (its coldkey). Anything
+ * else is an UnknownAddressError naming `field`, the setting the text came from.
  */
-export function resolveDestination(text: string, walletPath: string, flag = '--dest'): {address: string; wallet?: string} {
+export function resolveDestination(text: string, walletPath: string, field = 'dest'): {address: string; wallet?: string} {
   const ss58 = normalizeSs58(text.trim())
   if (ss58) return {address: ss58}
   const files = walletFiles({name: text, hotkey: 'default', path: walletPath})
   if (/^[\w.-]+$/.test(text) && fs.existsSync(files.coldkeypub)) {
     return {address: new Wallet({name: text, hotkey: 'default', path: walletPath}).coldkeyAddress, wallet: text}
   }
-  throw new Error(`unknown address ${flag} "${text}": not an SS58 address, and no wallet of that name in ${expandHome(walletPath)}`)
+  throw new UnknownAddressError(text, expandHome(walletPath), field)
 }
 
 /** A development account from its URI (`//Alice`, `//Bob` …): keys everyone knows, for local chains only. */
 export async function devAccountPair(uri: string): Promise<KeyringPair> {
-  if (!/^\/\/[A-Za-z0-9]+(\/\/?[A-Za-z0-9]+)*$/.test(uri)) throw new Error(`--from "${uri}" is not a development URI such as //Alice`)
+  if (!/^\/\/[A-Za-z0-9]+(\/\/?[A-Za-z0-9]+)*$/.test(uri)) throw new DevUriError(uri)
   await keysReady()
   return new Keyring({type: 'sr25519', ss58Format: SS58_FORMAT}).addFromUri(uri)
 }

@@ -1,3 +1,4 @@
+export * from './errors.js'
 export * from './keyfile.js'
 export * from './keypair.js'
 export * from './wallet.js'

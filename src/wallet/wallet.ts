@@ -4,8 +4,9 @@ import path from 'node:path'
 import type {KeyringPair} from '@polkadot/keyring/types'
 import writeFileAtomic from 'write-file-atomic'
 
-import {DEFAULT_WALLET_PATH, expandHome} from '../config/paths.js'
+import {expandHome} from '../config/paths.js'
 import {takeColdkeyPassword} from '../config/settings.js'
+import {KeyExistsError, WalletNotFoundError} from './errors.js'
 import {decryptKeyfile, detectEncoding, encryptKeyfile, KeyfileError, type KeyfileJson, parseKeyfileJson} from './keyfile.js'
 import {addressOf, generateMnemonic, keyfileFromSecret, keysReady, pairFromKeyfile, publicKeyfile, validateMnemonic} from './keypair.js'
 import {promptHidden} from './prompt.js'
@@ -29,16 +30,14 @@ export function walletFiles(ref: WalletRef) {
   }
 }
 
-/** The key file, or an error with the command that makes it: `create` for a wallet that does not exist, `new-hotkey` for a missing hotkey of one that does. */
+/** The key file, or a WalletNotFoundError that tells a missing hotkey of an existing wallet from a missing wallet. */
 function readFile(file: string, what: 'coldkey' | 'hotkey', ref: WalletRef): Buffer {
   try {
     return fs.readFileSync(file)
   } catch {
     const files = walletFiles(ref)
     const walletExists = fs.existsSync(files.coldkeypub) || fs.existsSync(files.coldkey)
-    const at = `--wallet.name ${ref.name}${ref.path === DEFAULT_WALLET_PATH ? '' : ` --wallet.path ${ref.path}`}`
-    const fix = walletExists && what === 'hotkey' ? `bitmind wallet new-hotkey ${at} --wallet.hotkey ${ref.hotkey}` : `bitmind wallet create ${at}${what === 'hotkey' ? ` --wallet.hotkey ${ref.hotkey}` : ''}`
-    throw new KeyfileError(file, `no ${what} here (${walletExists ? '' : `no wallet "${ref.name}" yet; `}create it with \`${fix}\`)`)
+    throw new WalletNotFoundError(file, {name: ref.name, hotkey: ref.hotkey, path: ref.path}, what, walletExists)
   }
 }
 
@@ -114,7 +113,7 @@ export async function openWallet(ref: WalletRef): Promise<Wallet> {
 }
 
 async function writeSecure(file: string, data: string | Buffer, overwrite: boolean): Promise<void> {
-  if (!overwrite && fs.existsSync(file)) throw new Error(`${file} exists; pass --overwrite to replace it`)
+  if (!overwrite && fs.existsSync(file)) throw new KeyExistsError(file)
   fs.mkdirSync(path.dirname(file), {recursive: true, mode: 0o700})
   await writeFileAtomic(file, data, {mode: 0o600})
   fs.chmodSync(file, 0o600)
@@ -156,7 +155,7 @@ export async function writeColdkey(
   const json = keyfileFromSecret({mnemonic: s.mnemonic, seed: s.seed})
   const text = JSON.stringify(json)
   const body = opts.password ? await encryptKeyfile(Buffer.from(text), opts.password) : text
-  if (!opts.overwrite) for (const f of [files.coldkey, files.coldkeypub]) if (fs.existsSync(f)) throw new Error(`${f} exists; pass --overwrite to replace it`)
+  if (!opts.overwrite) for (const f of [files.coldkey, files.coldkeypub]) if (fs.existsSync(f)) throw new KeyExistsError(f)
   ensureDirs(files)
   await writeSecure(files.coldkey, body, true)
   await writeSecure(files.coldkeypub, JSON.stringify(publicKeyfile(json)), true)
@@ -169,7 +168,7 @@ export async function writeHotkey(ref: WalletRef, opts: {mnemonic?: string; seed
   const files = walletFiles(ref)
   const s = keySecret(opts)
   const json: KeyfileJson = keyfileFromSecret({mnemonic: s.mnemonic, seed: s.seed})
-  if (!opts.overwrite) for (const f of [files.hotkey, files.hotkeypub]) if (fs.existsSync(f)) throw new Error(`${f} exists; pass --overwrite to replace it`)
+  if (!opts.overwrite) for (const f of [files.hotkey, files.hotkeypub]) if (fs.existsSync(f)) throw new KeyExistsError(f)
   ensureDirs(files)
   await writeSecure(files.hotkey, JSON.stringify(json), true)
   await writeSecure(files.hotkeypub, JSON.stringify(publicKeyfile(json)), true)

@@ -7,6 +7,7 @@ import {afterAll, describe, expect, it} from '@jest/globals'
 import {Keyring} from '@polkadot/keyring'
 import {cryptoWaitReady} from '@polkadot/util-crypto'
 
+import {withCliMessage} from '../../src/cli/cli-message.js'
 import {
   createWallet,
   decryptKeyfile,
@@ -87,7 +88,7 @@ describe('wallet files', () => {
     }
     expect(fs.statSync(path.join(tmp, 'alice')).mode & 0o777).toBe(0o700)
     expect(fs.statSync(path.join(tmp, 'alice', 'hotkeys')).mode & 0o777).toBe(0o700)
-    await expect(writeHotkey(ref)).rejects.toThrow(/exists; pass --overwrite/)
+    await expect(withCliMessage(writeHotkey(ref))).rejects.toThrow(/exists; pass --overwrite/)
     const again = await writeHotkey(ref, {mnemonic: HOT_MNEMONIC, overwrite: true})
     expect(again.mnemonic).toBeUndefined()
     expect((await openWallet(ref)).hotkeyPair().address).toBe('5EHgWw2Af1pnoc7f1A8bfmM97W3DAYW8xr82RfhLL9oAabAe')

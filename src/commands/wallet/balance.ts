@@ -1,10 +1,10 @@
 import {Flags} from '@oclif/core'
 
-import {connectSubtensor, formatTao, freeBalance, stakesOf} from '../../chain/index.js'
+import {formatTao, freeBalance, stakesOf} from '../../chain/index.js'
 import {BitmindCommand} from '../../cli/base-command.js'
-import {subtensorFlags, walletFlags} from '../../cli/flags.js'
-import {resolveEndpoint} from '../../cli/networks.js'
-import {openWallet, resolveDestination} from '../../wallet/index.js'
+import {walletOnChainFlags} from '../../cli/flags.js'
+import {endpointFrom, walletFrom, withSubtensor} from '../../cli/subtensor.js'
+import {resolveDestination} from '../../wallet/index.js'
 
 export default class WalletBalance extends BitmindCommand {
   static override summary = 'Show a coldkey’s free balance and its stake per hotkey and subnet'
@@ -13,26 +13,20 @@ export default class WalletBalance extends BitmindCommand {
     '<%= config.bin %> wallet balance --address 5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY --json',
   ]
 
-  static override flags = {
-    ...walletFlags,
-    ...subtensorFlags,
-    address: Flags.string({description: 'an SS58 address or wallet name to look up instead of --wallet.name'}),
-  }
+  static override flags = {...walletOnChainFlags, address: Flags.string({description: 'an SS58 address or wallet name to look up instead of --wallet.name'})}
 
   async run(): Promise<{address: string; endpoint: string; free: string; staked: {hotkey: string; netuid: number; stake: string}[]; total: string}> {
     const {flags} = await this.parse(WalletBalance)
     let address: string
     let endpoint: string
     try {
-      endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
-      if (flags.address) address = resolveDestination(flags.address, flags['wallet.path'], '--address').address
-      else address = (await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})).coldkeyAddress
+      endpoint = endpointFrom(flags)
+      address = flags.address ? resolveDestination(flags.address, flags['wallet.path'], 'address').address : (await walletFrom(flags)).coldkeyAddress
     } catch (e) {
       this.fail(e)
     }
-    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
-    try {
-      const [free, stakes] = await Promise.all([freeBalance(client, address), stakesOf(client, address)])
+    return withSubtensor(endpoint, (e) => this.fail(e), async (client) => {
+      const [free, stakes] = await Promise.all([freeBalance(client, address), stakesOf(client, address)]).catch((e: unknown) => this.fail(e))
       const staked = stakes.reduce((s, x) => s + x.rao, 0n)
       this.log(`coldkey ${address} on ${endpoint}`)
       this.log(`  free    ${formatTao(free)} TAO`)
@@ -45,10 +39,6 @@ export default class WalletBalance extends BitmindCommand {
         staked: stakes.map((s) => ({hotkey: s.hotkey, netuid: s.netuid, stake: formatTao(s.rao)})),
         total: formatTao(free + staked),
       }
-    } catch (e) {
-      this.fail(e)
-    } finally {
-      await client.close()
-    }
+    })
   }
 }

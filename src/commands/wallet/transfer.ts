@@ -1,11 +1,11 @@
 import {Flags} from '@oclif/core'
 import type {KeyringPair} from '@polkadot/keyring/types'
 
-import {connectSubtensor, formatTao, freeBalance, parseTao, transferKeepAlive} from '../../chain/index.js'
+import {formatTao, freeBalance, parseTao, transferKeepAlive} from '../../chain/index.js'
 import {BitmindCommand, confirmed} from '../../cli/base-command.js'
-import {subtensorFlags, walletFlags} from '../../cli/flags.js'
-import {resolveEndpoint} from '../../cli/networks.js'
-import {devAccountPair, openWallet, resolveDestination} from '../../wallet/index.js'
+import {confirmFlag, walletOnChainFlags} from '../../cli/flags.js'
+import {endpointFrom, walletFrom, withSubtensor} from '../../cli/subtensor.js'
+import {devAccountPair, resolveDestination} from '../../wallet/index.js'
 
 export default class WalletTransfer extends BitmindCommand {
   static override summary = 'Send TAO from the wallet’s coldkey (or a dev account on a local chain) with balances.transfer_keep_alive'
@@ -15,12 +15,11 @@ export default class WalletTransfer extends BitmindCommand {
   ]
 
   static override flags = {
-    ...walletFlags,
-    ...subtensorFlags,
+    ...walletOnChainFlags,
     dest: Flags.string({description: 'recipient: an SS58 address, or the name of a wallet under --wallet.path (its coldkey)', required: true}),
     amount: Flags.string({description: 'TAO to send (e.g. 1.5; at most 9 decimals)', required: true}),
     from: Flags.string({description: 'sign with a development account URI such as //Alice (local chains only) instead of the wallet’s coldkey'}),
-    yes: Flags.boolean({char: 'y', description: 'do not ask to confirm', default: false}),
+    ...confirmFlag,
   }
 
   async run(): Promise<{from: string; dest: string; amount: string; balance: string; blockHash: string}> {
@@ -30,19 +29,18 @@ export default class WalletTransfer extends BitmindCommand {
     let endpoint: string
     let fromAddress: string
     let devPair: KeyringPair | undefined
-    const wallet = await openWallet({name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']})
+    const wallet = await walletFrom(flags)
     try {
       rao = parseTao(flags.amount)
       dest = resolveDestination(flags.dest, flags['wallet.path']).address
-      endpoint = resolveEndpoint(flags['subtensor.network'], flags['subtensor.chain_endpoint'])
+      endpoint = endpointFrom(flags)
       devPair = flags.from ? await devAccountPair(flags.from) : undefined
       fromAddress = devPair ? devPair.address : wallet.coldkeyAddress
     } catch (e) {
       this.fail(e)
     }
     if (dest === fromAddress) this.fail(`--dest is the sender itself (${dest}): nothing to send`)
-    const client = await connectSubtensor(endpoint).catch((e: unknown) => this.fail(e))
-    try {
+    return withSubtensor(endpoint, (e) => this.fail(e), async (client) => {
       const free = await freeBalance(client, fromAddress)
       if (free < rao) this.fail(`insufficient funds: ${fromAddress} holds ${formatTao(free)} TAO, less than the ${formatTao(rao)} TAO to send`)
       const no = await confirmed(`Send ${formatTao(rao)} TAO from ${fromAddress} to ${dest} on ${endpoint}?`, flags.yes)
@@ -52,8 +50,6 @@ export default class WalletTransfer extends BitmindCommand {
       const after = await freeBalance(client, fromAddress)
       this.log(`sent ${formatTao(rao)} TAO from ${fromAddress} to ${dest}; the sender now holds ${formatTao(after)} TAO`)
       return {from: fromAddress, dest, amount: formatTao(rao), balance: formatTao(after), blockHash: r.blockHash}
-    } finally {
-      await client.close()
-    }
+    })
   }
 }
