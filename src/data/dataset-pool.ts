@@ -1,6 +1,7 @@
 import {existsSync} from 'node:fs'
 
 import {datasetDir} from './download.js'
+import {DatasetNotDownloadedError} from './errors.js'
 import {findParquet, ParquetPool} from './parquet-pool.js'
 import {labelNumber, type DatasetSpec} from './registry.js'
 
@@ -8,6 +9,6 @@ import {labelNumber, type DatasetSpec} from './registry.js'
 export async function openDatasetPool(spec: DatasetSpec, cacheDir: string): Promise<ParquetPool> {
   const dir = datasetDir(cacheDir, spec.id)
   const files = existsSync(dir) ? await findParquet(dir) : []
-  if (files.length === 0) throw new Error(`no downloaded parquet files for ${spec.id} in ${dir}: run \`bitmind download-data --datasets ${spec.id}\``)
+  if (files.length === 0) throw new DatasetNotDownloadedError(spec.id, dir)
   return ParquetPool.open(files, {label: labelNumber(spec), name: spec.id, imageColumn: spec.imageColumn})
 }

@@ -21,6 +21,7 @@ import {
   type HubOptions,
   type RemoteFile,
 } from './hub.js'
+import {ByteLimitTooSmallError} from './errors.js'
 import type {DatasetSpec} from './registry.js'
 
 export class ChecksumError extends Error {
@@ -209,7 +210,7 @@ export interface DatasetDownloadResult {
   rows: number
   bytes: number
   fetched: number
-  /** files listed for the split but left out by --max-rows / --max-bytes */
+  /** files listed for the split but left out by maxRows / maxBytes */
   skipped: number
 }
 
@@ -254,7 +255,7 @@ export async function downloadDataset(spec: DatasetSpec, opts: DatasetDownloadOp
     if (opts.maxRows !== undefined && result.rows >= opts.maxRows) break
     if (opts.maxBytes !== undefined && f.size !== undefined && result.bytes + f.size > opts.maxBytes) {
       if (result.files.length === 0)
-        throw new Error(`${spec.id}: --max-bytes ${opts.maxBytes} is smaller than its first parquet file (${f.path}, ${f.size} bytes); files are taken whole`)
+        throw new ByteLimitTooSmallError(spec.id, opts.maxBytes, f.path, f.size)
       break
     }
     opts.onFileStart?.(i, files.length, f)

@@ -1,19 +1,12 @@
 import got, {type OptionsOfTextResponseBody} from 'got'
 import {z} from 'zod'
 
-/** Where the hub lives unless told otherwise (`--endpoint`, `HF_ENDPOINT`). */
+import {HubError, HubUnresolvedError} from './errors.js'
+
+/** Where the hub lives unless told otherwise (the endpoint option, `HF_ENDPOINT`). */
 export const DEFAULT_HF_ENDPOINT = 'https://huggingface.co'
 
-export class HubError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-    readonly retryable = false,
-  ) {
-    super(message)
-    this.name = 'HubError'
-  }
-}
+export {HubError} from './errors.js'
 
 export interface HubOptions {
   endpoint?: string
@@ -99,18 +92,16 @@ export async function withRetries<T>(what: string, opts: HubOptions, fn: (attemp
   }
 }
 
-/** A host name that does not resolve: no network, no DNS, or a wrong --endpoint. Not transient: never retried. */
+/** A host name that does not resolve: no network, no DNS, or a wrong endpoint. Not transient: never retried. */
 export function isDnsError(error: unknown): boolean {
   const code = (error as {code?: unknown} | undefined)?.code
   return code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME'
 }
 
-function dnsFailure(error: Error, endpoint?: string): HubError {
+function dnsFailure(error: Error, endpoint?: string): HubUnresolvedError {
   const code = (error as {code?: string}).code
   const host = (error as {hostname?: string}).hostname ?? /getaddrinfo \S+ (\S+)/.exec(error.message)?.[1] ?? new URL(trimEndpoint(endpoint)).host
-  return new HubError(
-    `cannot resolve ${host} (${code}): no network or DNS here. Offline, build the corpus from Debian's photos instead: bitmind download-data --offline-corpus <dir>`,
-  )
+  return new HubUnresolvedError(host, code)
 }
 
 export function isNetworkError(error: unknown): boolean {

@@ -265,7 +265,7 @@ export async function buildOfflineCorpus(opts: CorpusOptions): Promise<CorpusSum
     for (const [pi, photo] of photos.entries()) {
       const split = splitOf.get(photo)!
       const n = q[pi]!
-      // a small --per-class leaves some photos without crops
+      // a small perClass leaves some photos without crops
       if (n === 0) continue
       const full = await decodeImage(photo.abs, {maxPixels: 30_000_000})
       const minSide = Math.min(full.width, full.height)

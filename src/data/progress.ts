@@ -12,7 +12,7 @@ export function formatBytes(n: number): string {
   return `${v.toFixed(v < 10 ? 2 : 1)} ${units[u]}`
 }
 
-/** Parse `--max-bytes` values: plain bytes or with a K/M/G/T suffix (powers of 1024), e.g. `500MB`, `2G`. */
+/** Parse byte sizes (the download limit): plain bytes or with a K/M/G/T suffix (powers of 1024), e.g. `500MB`, `2G`. */
 export function parseByteSize(s: string): number {
   const m = /^\s*(\d+(?:\.\d+)?)\s*([KMGT]?)(i?B)?\s*$/i.exec(s)
   if (!m) throw new Error(`cannot read "${s}" as a size (try 500MB or 2G)`)
