@@ -46,7 +46,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     patience: Flags.integer({description: 'early stop after this many epochs without a better validation accuracy', default: d.patience, min: 1}),
     seed: Flags.integer({description: 'seed for sampling, augmentation and initial weights', default: d.seed}),
     size: Flags.integer({description: 'input size of validation/test and of the exported model', default: d.inputSize, min: 16}),
-    'train-crop': Flags.integer({description: 'train on raw random crops of this size (no resampling) instead of the validator's challenge augmentation', min: 8}),
+    'train-crop': Flags.integer({description: 'train on raw random crops of this size (no resampling) instead of the validator’s challenge augmentation', min: 8}),
     'crop-align': Flags.integer({description: 'raw crops start at multiples of this', default: 1, min: 1}),
     'per-class': Flags.integer({description: 'samples per class per epoch (default: the larger pool)', min: 1}),
     'val-per-class': Flags.integer({description: 'validate on at most this many images per class', min: 1}),
