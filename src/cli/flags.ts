@@ -87,3 +87,28 @@ export const proxyFlags = {
 }
 
 export const keysFileFlag = {'proxy.keys_file': proxyFlags['proxy.keys_file']}
+
+// ── Neurons (mine, validate, proxy): the subnet, the chain and the wallet ──
+
+/** The flags every neuron command starts with: the subnet, the chain, the wallet. */
+export const neuronFlags = {...netuidFlag, ...subtensorFlags, ...walletFlags}
+
+/** The values of `neuronFlags` as a command has parsed them. */
+export interface NeuronFlagValues {
+  netuid: number
+  'subtensor.network': string
+  'subtensor.chain_endpoint'?: string
+  'wallet.name': string
+  'wallet.hotkey': string
+  'wallet.path': string
+}
+
+/** The subnet, chain and wallet part of runMiner's, runValidator's and runProxy's options. */
+export function neuronOptions(flags: NeuronFlagValues): {netuid: number; network: string; chainEndpoint?: string; wallet: {name: string; hotkey: string; path: string}} {
+  return {
+    netuid: flags.netuid,
+    network: flags['subtensor.network'],
+    chainEndpoint: flags['subtensor.chain_endpoint'],
+    wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
+  }
+}
