@@ -80,6 +80,7 @@ export interface LocalRoundResult {
  * One full BitMind round on a throw-away local chain, all in this process: a devnet, fresh wallets, a validator with
  * stake and a validator permit, one miner per spec serving on 127.0.0.1, `steps` validator steps (one block each),
  * weights on chain, one epoch, and the resulting table. Everything is shut down before it returns.
+ * (docs/ARCHITECTURE.md § Route of a challenge)
  */
 export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRoundResult> {
   const log = opts.logger ?? silentLogger
