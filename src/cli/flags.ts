@@ -3,6 +3,8 @@ import {Flags} from '@oclif/core'
 import path from 'node:path'
 
 import {DEFAULT_MODEL_PATH, DEFAULT_NEURON_ROOT, DEFAULT_PROXY_KEYS_FILE, DEFAULT_WALLET_PATH, PACKAGE_ROOT} from '../config/paths.js'
+import type {WalletRef} from '../wallet/index.js'
+import {walletRefFrom, type SubtensorFlagValues, type WalletFlagValues} from './subtensor.js'
 
 /**
  * Flag sets shared by commands, with the dotted names btcli and the Python neurons use
@@ -109,4 +111,17 @@ export function stakeFlags(amount: string) {
     netuid: Flags.integer({description: 'subnet id (default: the one subnet the hotkey is registered on)', min: 0, max: 65535}),
     ...confirmFlag,
   }
+}
+
+// ── Neurons (mine, validate, proxy): the subnet, the chain and the wallet ──
+
+/** The flags every neuron command starts with: the subnet, the chain, the wallet. */
+export const neuronFlags = {...netuidFlag, ...subtensorFlags, ...walletFlags}
+
+/** The values of `neuronFlags` as a command has parsed them. */
+export type NeuronFlagValues = {netuid: number} & SubtensorFlagValues & WalletFlagValues
+
+/** The subnet, chain and wallet part of runMiner's, runValidator's and runProxy's options. */
+export function neuronOptions(flags: NeuronFlagValues): {netuid: number; network: string; chainEndpoint?: string; wallet: WalletRef} {
+  return {netuid: flags.netuid, network: flags['subtensor.network'], chainEndpoint: flags['subtensor.chain_endpoint'], wallet: walletRefFrom(flags)}
 }

@@ -4,7 +4,7 @@ import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../cli/base-command.js'
 import {stopOnSignals} from '../cli/signals.js'
-import {axonFlags, axonLimitFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, netuidFlag, subtensorFlags, walletFlags} from '../cli/flags.js'
+import {axonFlags, axonLimitFlags, backendFlag, loggingFlags, metricsFlags, modelFlags, neuronFlags, neuronOptions} from '../cli/flags.js'
 import {DEFAULT_MODEL_PATH, shippedModel} from '../config/paths.js'
 import {runMiner} from '../miner/run.js'
 
@@ -19,9 +19,7 @@ The hotkey must be registered on the subnet (see bitmind register). The model is
   ]
 
   static override flags = {
-    ...netuidFlag,
-    ...subtensorFlags,
-    ...walletFlags,
+    ...neuronFlags,
     ...axonFlags,
     ...axonLimitFlags,
     ...modelFlags,
@@ -47,10 +45,7 @@ The hotkey must be registered on the subnet (see bitmind register). The model is
     const stop = stopOnSignals((sig) => logger.info(`${sig}: stopping the axon (in-flight requests finish first)`))
     try {
       return await runMiner({
-        netuid: flags.netuid,
-        network: flags['subtensor.network'],
-        chainEndpoint: flags['subtensor.chain_endpoint'],
-        wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
+        ...neuronOptions(flags),
         axon: {port: flags['axon.port'], ip: flags['axon.ip'], externalIp: flags['axon.external_ip'], externalPort: flags['axon.external_port'],
           limits: {
             maxBodyBytes: flags['axon.max_body_mb'] * 1024 * 1024,

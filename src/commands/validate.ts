@@ -3,7 +3,7 @@ import {Flags} from '@oclif/core'
 import {BitmindCommand} from '../cli/base-command.js'
 import {stakeCommand} from '../cli/messages/chain.js'
 import {stopOnSignals} from '../cli/signals.js'
-import {loggingFlags, metricsFlags, netuidFlag, neuronRootFlag, proxyFlags, subtensorFlags, walletFlags} from '../cli/flags.js'
+import {loggingFlags, metricsFlags, neuronFlags, neuronOptions, neuronRootFlag, proxyFlags} from '../cli/flags.js'
 import {parseLevelChoice} from '../image/index.js'
 import {parseRewardMode} from '../validator/rewards.js'
 import {proxyOnChain} from '../proxy/run.js'
@@ -28,9 +28,7 @@ ahead in the background. Weights go on chain when more than
   ]
 
   static override flags = {
-    ...netuidFlag,
-    ...subtensorFlags,
-    ...walletFlags,
+    ...neuronFlags,
     ...loggingFlags,
     ...metricsFlags,
     ...neuronRootFlag,
@@ -86,12 +84,7 @@ ahead in the background. Weights go on chain when more than
       (sig) => logger.warn(`second ${sig}: exiting now`),
     )
     try {
-      const chain = {
-        netuid: flags.netuid,
-        network: flags['subtensor.network'],
-        chainEndpoint: flags['subtensor.chain_endpoint'],
-        wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
-      }
+      const chain = neuronOptions(flags)
       return await runValidator({
         ...chain,
         permitHint: stakeCommand(chain),

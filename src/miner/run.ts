@@ -39,7 +39,7 @@ export interface RunMinerOptions {
   signal: AbortSignal
 }
 
-/** First non-internal IPv4 address: what to announce when --axon.external_ip is not given (no internet lookup). */
+/** First non-internal IPv4 address: what to announce when `axon.externalIp` is not given (no internet lookup). */
 export function localExternalIp(): string {
   for (const addrs of Object.values(os.networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address

@@ -17,7 +17,7 @@ export interface MinerAxonOptions {
   limits?: AxonLimits
 }
 
-/** The axon's tunable limits (`bitmind mine --axon.*`); unset ones keep the Axon defaults. */
+/** The axon's tunable limits (the mine command's axon settings); unset ones keep the Axon defaults. */
 export interface AxonLimits {
   maxBodyBytes?: number
   concurrency?: number

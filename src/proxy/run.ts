@@ -6,7 +6,7 @@ import {connectSubtensor, type SubtensorClient} from '../chain/index.js'
 import {loadHotkey, notRegisteredError} from '../chain/neuron.js'
 import {DEFAULT_PROXY_PORT, startProxy, type ProxyServer} from './server.js'
 
-/** The settings `bitmind proxy` and `bitmind validate --proxy.port` share. */
+/** The settings of the proxy alone (`bitmind proxy`) and of the proxy beside a validator. */
 export interface ProxySettings {
   port?: number
   host: string

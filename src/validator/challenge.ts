@@ -1,33 +1,29 @@
 import type {Rng} from '../config/random.js'
+import type {ImagePool} from '../data/pool.js'
+import type {GeneratedImage, GenerateOptions, SyntheticSource} from '../generation/source.js'
 import {augmentChoice, decodeImage, encodeJpeg, resize, type LevelChoice, type RgbImage} from '../image/index.js'
 import type {Label} from './reward.js'
 import type {Challenge, ChallengeSource} from './validator.js'
 
-/** The data engineer's ImagePool, as far as challenges need it. */
-export interface ImagePoolLike {
-  readonly size: number
-  readonly name: string
-  get(index: number): Promise<{bytes: Buffer; source: string; index: number}>
-}
+/** What a challenge needs of an image pool (a test may pass a small fake without a label). */
+export type ChallengePool = Pick<ImagePool, 'size' | 'name' | 'get'>
 
-/** The generation engineer's SyntheticSource, as far as challenges need it. */
-export interface SyntheticSourceLike {
-  readonly name: string
-  /** false for text-to-image sources: no real base photo is fetched for them (default: one is, when a real pool exists) */
+/**
+ * What a challenge needs of a synthetic source. `needsBaseImage: false` marks a text-to-image source: no real base
+ * photo is fetched for it (default: one is, when a real pool exists). The challenge's `source` is `name`, or
+ * `name:model` when the result's meta names a model (one source can hold several, e.g. the diffusion pool).
+ */
+export type ChallengeSyntheticSource = Pick<SyntheticSource, 'name'> & {
   readonly needsBaseImage?: boolean
-  /**
-   * The challenge's `source` is `name`, or `name:model` when the result's meta names a model (one source can
-   * hold several, e.g. the diffusion pool).
-   */
-  generate(opts: {seed?: number; width?: number; height?: number; baseImage?: RgbImage}): Promise<{image: RgbImage; meta: Record<string, unknown>}>
+  generate(opts: GenerateOptions): Promise<{image: RgbImage; meta: Partial<GeneratedImage['meta']>}>
 }
 
 export interface ChallengeBuilderOptions {
-  realPools: readonly ImagePoolLike[]
+  realPools: readonly ChallengePool[]
   /** synthetic image generators (text-to-image pipelines, ESRGAN) */
-  fakeSources: readonly SyntheticSourceLike[]
+  fakeSources: readonly ChallengeSyntheticSource[]
   /** pools of already generated images (an offline corpus' fake half, a generation cache) */
-  fakePools?: readonly ImagePoolLike[]
+  fakePools?: readonly ChallengePool[]
   rng: Rng
   /** output size after RandomResizedCrop (BitMind: 256) */
   size?: number
@@ -68,7 +64,7 @@ export class ChallengeBuilder implements ChallengeSource {
     return this.opts.realPools.some((p) => p.size > 0)
   }
 
-  private fakePools(): ImagePoolLike[] {
+  private fakePools(): ChallengePool[] {
     return (this.opts.fakePools ?? []).filter((p) => p.size > 0)
   }
 
@@ -76,7 +72,7 @@ export class ChallengeBuilder implements ChallengeSource {
     return this.opts.fakeSources.length > 0 || this.fakePools().length > 0
   }
 
-  private async randomRow(pools: readonly ImagePoolLike[]): Promise<{image: RgbImage; source: string}> {
+  private async randomRow(pools: readonly ChallengePool[]): Promise<{image: RgbImage; source: string}> {
     const pool = pools[Math.floor(this.opts.rng() * pools.length)]!
     const index = Math.floor(this.opts.rng() * pool.size)
     const row = await pool.get(index)

@@ -10,9 +10,11 @@ import {labelNumber, loadRegistry, selectDatasets} from '../data/registry.js'
 import type {GenerationPool} from '../generation/pool.js'
 import type {GeneratedImage, SyntheticSource} from '../generation/source.js'
 import {decodeImage, type RgbImage} from '../image/index.js'
-import type {ImagePoolLike, SyntheticSourceLike} from './challenge.js'
+import type {ImagePool} from '../data/pool.js'
+import type {ChallengePool, ChallengeSyntheticSource} from './challenge.js'
+import {ChallengeDataError} from './errors.js'
 
-/** Text-to-image models as a fake source (`--generation.*`). */
+/** Text-to-image models as a fake source (the generation settings). */
 export interface GenerationOptions {
   /** diffusers ONNX export folders (one pipeline each, picked with equal weight per image) */
   models: readonly string[]
@@ -53,10 +55,10 @@ export interface ChallengeDataOptions {
 }
 
 export interface ChallengeData {
-  realPools: ImagePoolLike[]
-  fakePools: ImagePoolLike[]
-  fakeSources: SyntheticSourceLike[]
-  /** the text-to-image source, when --generation.model was given */
+  realPools: ImagePool[]
+  fakePools: ImagePool[]
+  fakeSources: ChallengeSyntheticSource[]
+  /** the text-to-image source, when generation models were given */
   generation?: GenerationPoolSource
   /** start background work (generating fakes ahead); without it images are made when asked for */
   start(): void
@@ -65,13 +67,13 @@ export interface ChallengeData {
 
 /** Open every image source the validator was pointed at; an unusable one is an error naming it. */
 export async function openChallengeData(opts: ChallengeDataOptions): Promise<ChallengeData> {
-  const realPools: ImagePoolLike[] = []
-  const fakePools: ImagePoolLike[] = []
+  const realPools: ImagePool[] = []
+  const fakePools: ImagePool[] = []
   for (const dir of opts.real ?? []) realPools.push(await nonEmpty(await FolderPool.open(expandHome(dir), {label: 0, name: path.basename(dir)})))
   for (const dir of opts.fake ?? []) fakePools.push(await nonEmpty(await FolderPool.open(expandHome(dir), {label: 1, name: path.basename(dir)})))
   if (opts.corpus) {
     const dir = expandHome(opts.corpus)
-    if (!existsSync(path.join(dir, 'test'))) throw new Error(`${dir} is not an offline corpus (no test/ split): build one with bitmind download-data --offline-corpus`)
+    if (!existsSync(path.join(dir, 'test'))) throw new ChallengeDataError('data.corpus', 'not-corpus', dir)
     const split = await openCorpusSplit(dir, 'test')
     if (split.real.size > 0) realPools.push(split.real)
     if (split.fake.size > 0) fakePools.push(split.fake)
@@ -86,12 +88,12 @@ export async function openChallengeData(opts: ChallengeDataOptions): Promise<Cha
   }
   const wantsGeneration = (opts.generation?.models.length ?? 0) > 0
   if (realPools.length === 0 && fakePools.length === 0 && !opts.esrgan && !wantsGeneration) {
-    throw new Error('no challenge data: pass --data.corpus, --data.real_dir/--data.synthetic_dir folders, --data.dataset, --data.esrgan or --generation.model')
+    throw new ChallengeDataError('sources', 'no-sources')
   }
   if (opts.esrgan && realPools.length === 0) {
-    throw new Error('--data.esrgan re-upscales real photos: it needs a real image source too (--data.real_dir, --data.corpus or --data.dataset)')
+    throw new ChallengeDataError('data.esrgan', 'needs-real')
   }
-  const fakeSources: SyntheticSourceLike[] = []
+  const fakeSources: ChallengeSyntheticSource[] = []
   const closers: (() => Promise<unknown>)[] = []
   const dispose = async () => {
     for (const close of closers.reverse()) await close().catch(() => {})
@@ -116,9 +118,13 @@ export async function openChallengeData(opts: ChallengeDataOptions): Promise<Cha
   }
 }
 
-async function nonEmpty<P extends ImagePoolLike>(pool: P): Promise<P> {
+async function nonEmpty<P extends ChallengePool>(pool: P): Promise<P> {
   if (pool.size === 0) throw new Error(`no images in ${pool.name}`)
   return pool
+}
+
+function firstLine(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).split('\n')[0]!
 }
 
 /** A model's name in challenge sources: the folder's name (its parent's for optimum's `…/<model>/onnx` layout). */
@@ -129,39 +135,31 @@ export function modelName(dir: string): string {
 }
 
 /**
- * Load the `--generation.model` pipelines and the prompt source into a GenerationPool. Errors name the flag and
- * the folder; what was loaded before a failure is released.
+ * Load the text-to-image pipelines and the prompt source into a GenerationPool. Errors are ChallengeDataErrors
+ * naming the setting and the folder; what was loaded before a failure is released.
  */
-async function openGenerationSource(g: GenerationOptions, realPools: readonly ImagePoolLike[], seed?: number): Promise<GenerationPoolSource> {
+async function openGenerationSource(g: GenerationOptions, realPools: readonly ChallengePool[], seed?: number): Promise<GenerationPoolSource> {
   // one after the other: jest's ESM loader fails on concurrent imports of shared modules
   const {OnnxDiffusionPipeline} = await import('../generation/onnx-diffusion.js')
   const {GenerationPool} = await import('../generation/pool.js')
   const {openPromptSource} = await import('../generation/prompts.js')
   const {parseSize} = await import('../generation/generate-run.js')
-  let size: {width: number; height: number}
-  try {
-    size = parseSize(g.size ?? '512x512', 'generation.size')
-  } catch (err) {
-    throw new Error(`--${(err as Error).message}`)
-  }
+  // an ImageSizeError names the setting; the CLI words it as the flag
+  const size = parseSize(g.size ?? '512x512', 'generation.size')
   const pipelines: SyntheticSource[] = []
   const release = () => Promise.all(pipelines.map((p) => p.dispose?.().catch(() => {})))
   const names = new Set<string>()
   try {
     for (const model of g.models) {
       const dir = path.resolve(expandHome(model))
-      if (!existsSync(dir)) throw new Error(`--generation.model ${dir}: no such folder. Point it at a diffusers ONNX export (e.g. optimum-cli export onnx --model stabilityai/sd-turbo <dir>)`)
+      if (!existsSync(dir)) throw new ChallengeDataError('generation.model', 'missing', dir)
       let name = modelName(dir)
       for (let k = 2; names.has(name); k++) name = `${modelName(dir)}-${k}`
       names.add(name)
       try {
         pipelines.push(await OnnxDiffusionPipeline.load(dir, {provider: g.provider, name}))
       } catch (err) {
-        const msg = (err as Error).message.split('\n')[0]!
-        const fix = /execution provider/.test(msg)
-          ? 'Use --generation.provider cpu, or an onnxruntime-node build with that provider'
-          : `It must be a diffusers ONNX export (model_index.json, text_encoder/, tokenizer/, unet/, vae_decoder/, scheduler/); try it alone with bitmind generate --model-dir ${dir}`
-        throw new Error(`--generation.model ${dir}: ${msg}. ${fix}`)
+        throw new ChallengeDataError('generation.model', 'unloadable', dir, firstLine(err))
       }
     }
   } catch (err) {
@@ -173,7 +171,7 @@ async function openGenerationSource(g: GenerationOptions, realPools: readonly Im
     prompts = await openPromptSource(g.promptModel && expandHome(g.promptModel))
   } catch (err) {
     await release()
-    throw new Error(`--generation.prompt_model ${g.promptModel}: ${(err as Error).message.split('\n')[0]}. It must be a local transformers.js folder (config.json, onnx/) of a text-generation (MagicPrompt GPT-2) or image-to-text model`)
+    throw new ChallengeDataError('generation.prompt_model', 'unloadable', g.promptModel, firstLine(err))
   }
   const poolSeed = seed === undefined ? randomSeed() : (seed ^ 0x5bd1e995) >>> 0
   let baseImages: (() => Promise<RgbImage>) | undefined
@@ -182,7 +180,7 @@ async function openGenerationSource(g: GenerationOptions, realPools: readonly Im
     if (reals.length === 0) {
       await release()
       await prompts.dispose?.()
-      throw new Error(`--generation.prompt_model ${g.promptModel} is a captioner: it describes real photos, so it needs a real image source too (--data.real_dir, --data.corpus or --data.dataset)`)
+      throw new ChallengeDataError('generation.prompt_model', 'needs-real', g.promptModel, 'a captioner describes real photos, and there is no real image source')
     }
     const rng = createRng(poolSeed ^ 0x27d4eb2f)
     baseImages = async () => {
@@ -209,9 +207,9 @@ async function openGenerationSource(g: GenerationOptions, realPools: readonly Im
  * A GenerationPool as a ChallengeBuilder fake source. Images are made ahead in the background — `ahead` of them in
  * memory, or the pool's on-disk cache with `diskCache` — so a step waits only for the oldest image still being made.
  * In memory, images come out in the order the pool's seeded RNG made them: the same seed gives the same images.
- * The seed and size the builder asks for are not used (the pool has its own seed and the `--generation.size`).
+ * The seed and size the builder asks for are not used (the pool has its own seed and the generation size setting).
  */
-export class GenerationPoolSource implements SyntheticSourceLike {
+export class GenerationPoolSource implements SyntheticSource {
   readonly name = 'diffusion'
   /** text-to-image: the builder need not fetch a real base photo for it */
   readonly needsBaseImage = false

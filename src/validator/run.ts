@@ -15,29 +15,24 @@ import {openChallengeData, type ChallengeDataOptions} from './data.js'
 import {openTransport, type Transport} from './transport.js'
 import {serveMetrics} from '../protocol/index.js'
 import {ValidatorMetrics} from './metrics.js'
-import type {RewardMode} from './rewards.js'
-import {Validator} from './validator.js'
+import {Validator, type ValidatorConfig} from './validator.js'
 
-export interface RunValidatorOptions {
+/** The validator loop's settings that `bitmind validate` passes through unchanged. */
+type LoopSettings = Pick<ValidatorConfig, 'sampleSize' | 'timeoutS' | 'alpha' | 'vpermitTaoLimit' | 'epochLength' | 'disableSetWeights' | 'reward'>
+
+export interface RunValidatorOptions extends LoopSettings {
   netuid: number
   network?: string
   chainEndpoint?: string
   wallet: {name: string; hotkey: string; path: string}
   neuronRoot: string
+  /** state folder (default: defaultValidatorPath under neuronRoot) */
   fullPath?: string
-  sampleSize: number
-  timeoutS: number
-  alpha: number
-  vpermitTaoLimit: number
-  epochLength: number
-  disableSetWeights: boolean
   maxSteps?: number
   stepIntervalS: number
   data: ChallengeDataOptions
   /** augmentation level per challenge (default 'random': 0–3 as BitMind v2.2.11) */
   level?: LevelChoice
-  /** reward rule (default binary) */
-  reward?: RewardMode
   seed?: number
   /** how challenges reach miners (default synapse) */
   transport?: Transport
@@ -49,7 +44,7 @@ export interface RunValidatorOptions {
   permitHint?: string
   logger: Logger
   signal: AbortSignal
-  /** runs once the hotkey is known to be registered (`--proxy.port` starts the proxy here); what it returns runs at shutdown */
+  /** runs once the hotkey is known to be registered (the validate command starts its proxy here); what it returns runs at shutdown */
   onChainReady?: (ctx: {client: SubtensorClient; hotkey: KeyringPair; netuid: number; uid: number}) => Promise<(() => Promise<void>) | void>
 }
 

@@ -61,7 +61,7 @@ export interface ValidatorConfig {
   vpermitTaoLimit: number
   epochLength: number
   disableSetWeights: boolean
-  /** folder for state.json and the results log (--neuron.full_path) */
+  /** folder for state.json and the results log */
   fullPath: string
   /** reward rule (rewards.ts); default binary */
   reward?: RewardMode
@@ -263,7 +263,7 @@ export class Validator {
         this.permitWarned = true
         this.log.warn('no validator permit: weights are not set until an epoch gives one to this hotkey (stake decides)', {
           uid: this.selfUid,
-          fix: this.config.permitHint ?? 'bitmind stake add --amount <TAO> --netuid <N>',
+          fix: this.config.permitHint ?? 'stake TAO on this hotkey',
         })
       }
       return false

@@ -8,7 +8,7 @@ import sharp from 'sharp'
 import {createRng} from '../../src/config/random.js'
 import {FolderPool} from '../../src/data/folder-pool.js'
 import {loadDetector} from '../../src/detector/index.js'
-import {formatRoundTable, runLocalRound, type LocalRoundOptions} from '../../src/validator/local-subnet.js'
+import {formatRoundTable, runLocalRound, type LocalRoundOptions} from '../../src/localnet/index.js'
 import {tinyDetectorOnnx} from '../miner/tiny-onnx.js'
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-e2e-epistula-'))

@@ -12,7 +12,7 @@ import {Dendrite, ImageSynapse} from '../../src/protocol/index.js'
 import {KeysFile} from '../../src/proxy/keys.js'
 import type {DetectResponse} from '../../src/proxy/schemas.js'
 import {startProxy, type ProxyServer} from '../../src/proxy/server.js'
-import {DEMO_PHOTOS} from '../../src/validator/demo.js'
+import {DEMO_PHOTOS} from '../../src/localnet/index.js'
 import {startSubnet, type RunningSubnet} from './live-subnet.js'
 
 const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-proxy-api-'))

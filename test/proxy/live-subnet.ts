@@ -4,9 +4,8 @@ import path from 'node:path'
 import {DEFAULT_MODEL_PATH} from '../../src/config/paths.js'
 import {FolderPool} from '../../src/data/folder-pool.js'
 import {NprNet, buildNprOnnx, loadDetector} from '../../src/detector/index.js'
+import {DEMO_PHOTOS, runLocalRound, type LiveSubnet} from '../../src/localnet/index.js'
 import {resolveBackend} from '../../src/runtime/tfjs-backend.js'
-import {DEMO_PHOTOS} from '../../src/validator/demo.js'
-import {runLocalRound, type LiveSubnet} from '../../src/validator/local-subnet.js'
 
 export interface RunningSubnet {
   live: LiveSubnet
@@ -15,7 +14,7 @@ export interface RunningSubnet {
 }
 
 /**
- * The demo's subnet (src/validator/local-subnet.ts) held open: a devnet, a validator, the shipped detector and an
+ * The demo's subnet (src/localnet/round.ts) held open: a devnet, a validator, the shipped detector and an
  * untrained NPR as miners after one validator step. The validator then weighs the miners 3:1 and an epoch runs, so
  * their incentives differ and the proxy's weighting shows.
  */

@@ -6,7 +6,7 @@ import path from 'node:path'
 import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import {chromium, type Browser} from 'playwright-core'
 
-import {DEMO_PHOTOS} from '../../src/validator/demo.js'
+import {DEMO_PHOTOS} from '../../src/localnet/index.js'
 import {BIN, ROOT} from '../helpers/cli.js'
 
 /** Debian's chromium (`.ci/run` installs it); flags keep it from reaching out or needing a GPU. */

@@ -6,8 +6,9 @@ import {afterAll, beforeAll, describe, expect, it} from '@jest/globals'
 import sharp from 'sharp'
 
 import {createRng} from '../../src/config/random.js'
-import {ChallengeBuilder, type ImagePoolLike} from '../../src/validator/challenge.js'
-import {openChallengeData, type ChallengeData, type GenerationOptions} from '../../src/validator/data.js'
+import {ChallengeBuilder, type ChallengePool} from '../../src/validator/challenge.js'
+import {openChallengeData} from '../../src/cli/challenge-data.js'
+import type {ChallengeData, GenerationOptions} from '../../src/validator/data.js'
 import type {Challenge} from '../../src/validator/validator.js'
 import {writeTinyPipeline} from '../generation/tiny-onnx-models.js'
 
@@ -38,7 +39,7 @@ async function challenges(seed: number, n: number, opts: {fakeProbability?: numb
   const data = await openChallengeData({real: [realDir], generation: generation(), seed})
   try {
     data.start()
-    const realPools: ImagePoolLike[] = data.realPools.map((p) => ({
+    const realPools: ChallengePool[] = data.realPools.map((p) => ({
       name: p.name, size: p.size,
       get: (i: number) => {
         if (opts.countReal) opts.countReal.gets++

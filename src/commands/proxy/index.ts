@@ -2,7 +2,7 @@ import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../../cli/base-command.js'
 import {stopOnSignals} from '../../cli/signals.js'
-import {loggingFlags, netuidFlag, proxyFlags, subtensorFlags, walletFlags} from '../../cli/flags.js'
+import {loggingFlags, neuronFlags, neuronOptions, proxyFlags} from '../../cli/flags.js'
 import {runProxy} from '../../proxy/run.js'
 import {DEFAULT_PROXY_PORT} from '../../proxy/server.js'
 
@@ -24,9 +24,7 @@ the answer is the incentive-weighted mean of their valid predictions. Also GET /
   ]
 
   static override flags = {
-    ...netuidFlag,
-    ...subtensorFlags,
-    ...walletFlags,
+    ...neuronFlags,
     ...loggingFlags,
     'proxy.port': Flags.integer({description: 'port of the API and page (BitMind\'s validator proxy port)', default: DEFAULT_PROXY_PORT, min: 0, max: 65535}),
     ...proxyFlags,
@@ -40,10 +38,7 @@ the answer is the incentive-weighted mean of their valid predictions. Also GET /
     const stop = stopOnSignals((sig) => logger.info(`${sig}: stopping the proxy`))
     try {
       return await runProxy({
-        netuid: flags.netuid,
-        network: flags['subtensor.network'],
-        chainEndpoint: flags['subtensor.chain_endpoint'],
-        wallet: {name: flags['wallet.name'], hotkey: flags['wallet.hotkey'], path: flags['wallet.path']},
+        ...neuronOptions(flags),
         port: flags['proxy.port'],
         host: flags['proxy.host'],
         miners: flags['proxy.miners'],

@@ -2,32 +2,21 @@ import path from 'node:path'
 
 import {Keyring} from '@polkadot/keyring'
 import type {KeyringPair} from '@polkadot/keyring/types'
-import {cryptoWaitReady, mnemonicGenerate} from '@polkadot/util-crypto'
+import {cryptoWaitReady} from '@polkadot/util-crypto'
 
 import {silentLogger, type Logger} from '../config/logger.js'
 import {createRng} from '../config/random.js'
 import {startDevnet, type Devnet} from '../devnet/index.js'
-import {decodeImage, type RgbImage} from '../image/index.js'
-import {Miner} from '../miner/miner.js'
-import {ModelHolder, type ModelLoader} from '../miner/model-holder.js'
-import {startMinerAxon, startMinerEpistula} from '../miner/serve.js'
 import type {Axon} from '../protocol/index.js'
 import {connectSubtensor, type SubtensorClient} from '../chain/index.js'
-import {writeHotkey, type WalletRef} from '../wallet/index.js'
-import {loadHotkey} from '../chain/neuron.js'
-import {addStake, validatorChain} from './chain-adapter.js'
-import {ChallengeBuilder, type ChallengeBuilderOptions} from './challenge.js'
-import type {RewardMode} from './rewards.js'
-import {openTransport, type Transport} from './transport.js'
-import type {StepReport} from './validator.js'
-import {Validator} from './validator.js'
+import {addStake, validatorChain} from '../validator/chain-adapter.js'
+import {ChallengeBuilder, type ChallengeBuilderOptions} from '../validator/challenge.js'
+import type {RewardMode} from '../validator/rewards.js'
+import {openTransport, type Transport} from '../validator/transport.js'
+import {Validator, type StepReport} from '../validator/validator.js'
+import {LOCAL_NETUID as NETUID, registerLocalNeuron, startLocalMiner, type LocalMinerSpec, type ServingMiner} from './neurons.js'
 
-export interface LocalMinerSpec {
-  name: string
-  /** model file the miner serves (hot-reloaded like `bitmind mine`) */
-  modelPath: string
-  load: ModelLoader<RgbImage>
-}
+export type {LocalMinerSpec} from './neurons.js'
 
 export interface LocalRoundOptions {
   miners: readonly LocalMinerSpec[]
@@ -49,7 +38,7 @@ export interface LocalRoundOptions {
   /** called once the miners serve, before the validator starts (tests use it to poke the miners) */
   onMinersReady?: (miners: {name: string; uid: number; axon: Axon}[]) => Promise<void> | void
   /**
-   * called after the round, before anything shuts down: everything stays up until it returns (`demo --serve` serves
+   * called after the round, before anything shuts down: everything stays up until it returns (the demo command's serve option serves
    * the proxy from it until stopped; tests start the proxy in it)
    */
   onRoundDone?: (live: LiveSubnet, result: LocalRoundResult) => Promise<void> | void
@@ -61,7 +50,7 @@ export interface LiveSubnet {
   client: SubtensorClient
   netuid: number
   validator: {uid: number; hotkey: KeyringPair}
-  miners: {name: string; uid: number; hotkey: KeyringPair; axon: Axon}[]
+  miners: ServingMiner[]
 }
 
 export interface LocalRoundRow {
@@ -87,13 +76,11 @@ export interface LocalRoundResult {
   endpoint: string
 }
 
-const NETUID = 1
-const TAO = 1_000_000_000n
-
 /**
  * One full BitMind round on a throw-away local chain, all in this process: a devnet, fresh wallets, a validator with
  * stake and a validator permit, one miner per spec serving on 127.0.0.1, `steps` validator steps (one block each),
  * weights on chain, one epoch, and the resulting table. Everything is shut down before it returns.
+ * (docs/ARCHITECTURE.md § Route of a challenge)
  */
 export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRoundResult> {
   const log = opts.logger ?? silentLogger
@@ -116,41 +103,16 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
     closers.push(() => client.close())
     log.info('devnet up', {url: devnet.url, netuid: NETUID, tempo})
 
-    const walletPath = path.join(opts.workDir, 'wallets')
-    const makeNeuron = async (name: string) => {
-      const coldkey = keyring.addFromMnemonic(mnemonicGenerate())
-      const ref: WalletRef = {name, hotkey: 'default', path: walletPath}
-      await writeHotkey(ref, {mnemonic: mnemonicGenerate()})
-      const hotkey = await loadHotkey(ref)
-      await client.submit(client.api.tx.balances.transferKeepAlive(coldkey.address, 1000n * TAO), alice)
-      await client.burnedRegister(coldkey, hotkey.address, NETUID)
-      const uid = await client.uidOf(NETUID, hotkey.address)
-      if (uid === undefined) throw new Error(`${name} did not register`)
-      return {name, coldkey, hotkey, uid}
-    }
-    const validator = await makeNeuron('validator')
+    const walletDir = path.join(opts.workDir, 'wallets')
+    const neuron = (name: string) => registerLocalNeuron(client, keyring, alice, walletDir, name)
+    const validator = await neuron('validator')
     await addStake(client, validator.coldkey, validator.hotkey.address, NETUID, 500)
-    const miners: {name: string; uid: number; hotkey: KeyringPair; axon: Axon}[] = []
+    const miners: ServingMiner[] = []
     for (const spec of opts.miners) {
-      const n = await makeNeuron(spec.name)
-      const holder = await ModelHolder.open<RgbImage>(spec.modelPath, spec.load, {logger: log.child(spec.name), pollMs: 500})
-      const miner = await Miner.create<RgbImage>({
-        holder,
-        decode: (b) => decodeImage(b, {name: 'challenge'}),
-        chain: {currentBlock: () => client.currentBlock(), metagraph: () => client.metagraph(NETUID)},
-        forceValidatorPermit: false,
-        epochLength: tempo,
-      })
-      const axon = await startMinerAxon(miner, {hotkey: n.hotkey, port: 0, ip: '127.0.0.1'})
-      const epistula = await startMinerEpistula(miner, {hotkey: n.hotkey, axon})
-      closers.push(async () => {
-        await epistula.stop(2000)
-        await axon.stop(2000)
-        await miner.stop()
-      })
-      await client.serveAxon(n.hotkey, NETUID, {ip: '127.0.0.1', port: axon.port})
-      miners.push({name: spec.name, uid: n.uid, hotkey: n.hotkey, axon})
-      log.info('miner serving', {name: spec.name, uid: n.uid, port: axon.port})
+      const {miner, stop} = await startLocalMiner(client, spec, neuron, {tempo, logger: log})
+      closers.push(stop)
+      miners.push(miner)
+      log.info('miner serving', {name: spec.name, uid: miner.uid, port: miner.axon.port})
     }
     // an epoch hands out validator permits by stake
     await devnet.advance(tempo + 1)
@@ -220,20 +182,4 @@ export async function runLocalRound(opts: LocalRoundOptions): Promise<LocalRound
   } finally {
     for (const close of closers.reverse()) await close().catch((err: Error) => log.warn('shutdown step failed', {error: err.message}))
   }
-}
-
-/** The result as a fixed-width table. */
-export function formatRoundTable(rows: readonly LocalRoundRow[]): string {
-  const head = ['uid', 'miner', 'accuracy', 'score', 'weight', 'incentive']
-  const body = rows.map((r) => [
-    String(r.uid),
-    r.name,
-    `${(r.accuracy * 100).toFixed(0)}% (${Math.round(r.accuracy * r.answered)}/${r.answered})`,
-    r.score.toFixed(4),
-    r.weight.toFixed(4),
-    r.incentive.toFixed(4),
-  ])
-  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)))
-  const line = (cells: string[]) => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')
-  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n')
 }

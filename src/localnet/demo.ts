@@ -12,11 +12,12 @@ import {resolveBackend} from '../runtime/tfjs-backend.js'
 import {EsrganSource} from '../generation/esrgan.js'
 import type {RgbImage} from '../image/index.js'
 import type {ServingModel} from '../miner/model-holder.js'
-import type {ImagePoolLike} from './challenge.js'
-import {runLocalRound, type LocalRoundOptions, type LocalRoundResult} from './local-subnet.js'
-import type {RewardMode} from './rewards.js'
-import type {Transport} from './transport.js'
-import type {StepReport} from './validator.js'
+import type {ImagePool} from '../data/pool.js'
+import type {RewardMode} from '../validator/rewards.js'
+import type {Transport} from '../validator/transport.js'
+import type {StepReport} from '../validator/validator.js'
+import {DemoModelMissingError} from './errors.js'
+import {runLocalRound, type LocalRoundOptions, type LocalRoundResult} from './round.js'
 
 export interface DemoOptions {
   /** offline corpus for real photos (its test split; default $BITMIND_CORPUS); else the held-out photos in assets/demo-photos */
@@ -30,7 +31,7 @@ export interface DemoOptions {
   transport?: Transport
   logger?: Logger
   onStep?: (r: StepReport) => void
-  /** runs with the subnet still up after the round (`demo --serve`) */
+  /** runs with the subnet still up after the round (the demo command's serve option) */
   onRoundDone?: LocalRoundOptions['onRoundDone']
 }
 
@@ -52,11 +53,11 @@ export async function runDemo(opts: DemoOptions = {}): Promise<DemoResult> {
   const t0 = performance.now()
   const log = opts.logger ?? silentLogger
   const modelPath = path.resolve(expandHome(opts.modelPath ?? DEFAULT_MODEL_PATH))
-  if (!existsSync(modelPath)) throw new Error(`no detector at ${modelPath}: train one (bitmind train) or pass --model`)
+  if (!existsSync(modelPath)) throw new DemoModelMissingError(modelPath)
   const workDir = await fs.mkdtemp(path.join(os.tmpdir(), 'bitmind-demo-'))
   const esrgan = new EsrganSource({pkg: 'slim', scale: 2})
   try {
-    let real: ImagePoolLike
+    let real: ImagePool
     let realSource: string
     const corpus = opts.corpus ?? settings.corpus
     if (corpus) {

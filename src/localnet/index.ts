@@ -1,0 +1,5 @@
+export {runDemo, DEMO_PHOTOS, type DemoOptions, type DemoResult} from './demo.js'
+export {DemoModelMissingError} from './errors.js'
+export {LOCAL_NETUID, registerLocalNeuron, startLocalMiner, type LocalMinerSpec, type RegisteredNeuron, type ServingMiner} from './neurons.js'
+export {runLocalRound, type LiveSubnet, type LocalRoundOptions, type LocalRoundResult, type LocalRoundRow} from './round.js'
+export {formatRoundTable} from './table.js'
