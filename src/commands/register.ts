@@ -15,12 +15,11 @@ const registerFlags = {
 
 export default class Register extends BitmindCommand {
   static override summary = 'Register the wallet hotkey on a subnet (burn, or proof of work with --pow) and print its uid'
+  static override flags = registerFlags
   static override examples = [
     '<%= config.bin %> register --netuid 34 --wallet.name miner --wallet.hotkey default',
     '<%= config.bin %> register --netuid 1 --subtensor.network local --pow --pow.workers 4 --yes',
   ]
-
-  static override flags = registerFlags
 
   async run(): Promise<{netuid: number; hotkey: string; uid: number; alreadyRegistered: boolean; method?: 'burn' | 'pow'; burn?: number}> {
     const {flags} = await this.parse(Register)
