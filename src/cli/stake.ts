@@ -1,7 +1,8 @@
 import type {KeyringPair} from '@polkadot/keyring/types'
 
 import {coldkeyStake, formatTao, freeBalance, stakeNetuid, type SubtensorClient} from '../chain/index.js'
-import {confirmed} from './base-command.js'
+import {BitmindCommand, confirmed} from './base-command.js'
+import {stakeFlags} from './flags.js'
 import {endpointFrom, type SubtensorFlagValues, type WalletFlagValues, walletFrom, withSubtensor} from './subtensor.js'
 import type {Wallet} from '../wallet/index.js'
 
@@ -78,4 +79,18 @@ export async function changeStake<A extends bigint | 'all'>(flags: StakeFlagValu
     await direction.report(place, rao, {stake, balance}, io)
     return {coldkey, hotkey, netuid, amount: formatTao(rao), stake: formatTao(stake), balance: formatTao(balance)}
   })
+}
+
+/**
+ * `stake add` and `stake remove`: a subclass names its `direction` and sets its own summary, examples and
+ * `flags = stakeFlags(<what --amount means>)`; the run is this one.
+ */
+export abstract class StakeCommand<A extends bigint | 'all'> extends BitmindCommand {
+  static override flags = stakeFlags('TAO to move')
+  protected abstract readonly direction: StakeDirection<A>
+
+  async run(): Promise<StakeResult> {
+    const {flags} = await this.parse(this.ctor as typeof StakeCommand)
+    return changeStake(flags, this.direction, {log: (l) => this.log(l), logToStderr: (l) => this.logToStderr(l), fail: (e) => this.fail(e)})
+  }
 }

@@ -1,13 +1,14 @@
 import {Flags} from '@oclif/core'
 
 import {BitmindCommand} from '../cli/base-command.js'
-import {netuidFlag, walletOnChainFlags} from '../cli/flags.js'
+import {netuidFlag, subtensorFlags, walletFlags} from '../cli/flags.js'
 import {endpointFrom, walletFrom, withSubtensor} from '../cli/subtensor.js'
 import {promptLine} from '../wallet/index.js'
 
 const registerFlags = {
   ...netuidFlag,
-  ...walletOnChainFlags,
+  ...subtensorFlags,
+  ...walletFlags,
   pow: Flags.boolean({description: 'register by proof of work (where the runtime allows it) instead of burning TAO', default: false}),
   'pow.workers': Flags.integer({description: 'PoW solver threads', default: 1, min: 1, max: 256}),
   yes: Flags.boolean({char: 'y', description: 'do not ask to confirm the burn cost', default: false}),
@@ -15,12 +16,11 @@ const registerFlags = {
 
 export default class Register extends BitmindCommand {
   static override summary = 'Register the wallet hotkey on a subnet (burn, or proof of work with --pow) and print its uid'
+  static override flags = registerFlags
   static override examples = [
     '<%= config.bin %> register --netuid 34 --wallet.name miner --wallet.hotkey default',
     '<%= config.bin %> register --netuid 1 --subtensor.network local --pow --pow.workers 4 --yes',
   ]
-
-  static override flags = registerFlags
 
   async run(): Promise<{netuid: number; hotkey: string; uid: number; alreadyRegistered: boolean; method?: 'burn' | 'pow'; burn?: number}> {
     const {flags} = await this.parse(Register)

@@ -24,21 +24,21 @@ export const TERMINAL_FIELDS = [
 
 export type TerminalField = (typeof TERMINAL_FIELDS)[number]
 
-const intLike = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform((v) => Number(v)).pipe(z.number().int())
-const floatLike = z.union([z.number(), z.string()]).transform((v) => Number(v)).pipe(z.number())
-const bigintLike = z
+const coercedInt = z.union([z.number(), z.string().regex(/^-?\d+$/)]).transform((v) => Number(v)).pipe(z.number().int())
+const coercedFloat = z.union([z.number(), z.string()]).transform((v) => Number(v)).pipe(z.number())
+const coercedBigint = z
   .union([z.bigint(), z.number().int(), z.string().regex(/^-?\d+$/)])
   .transform((v) => BigInt(v))
 
 /** Parses header strings or JSON values, as pydantic coerces them on the Python side. */
 export const terminalInfoSchema = z.object({
-  status_code: intLike.nullish(),
+  status_code: coercedInt.nullish(),
   status_message: z.string().nullish(),
-  process_time: floatLike.nullish(),
+  process_time: coercedFloat.nullish(),
   ip: z.string().nullish(),
-  port: intLike.nullish(),
-  version: intLike.nullish(),
-  nonce: bigintLike.nullish(),
+  port: coercedInt.nullish(),
+  version: coercedInt.nullish(),
+  nonce: coercedBigint.nullish(),
   uuid: z.string().nullish(),
   hotkey: z.string().nullish(),
   signature: z.string().nullish(),

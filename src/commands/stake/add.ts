@@ -1,7 +1,6 @@
 import {addStake, formatTao, freeBalance, hotkeyExists, parseTao} from '../../chain/index.js'
-import {BitmindCommand} from '../../cli/base-command.js'
 import {stakeFlags} from '../../cli/flags.js'
-import {changeStake, type StakeDirection, type StakeResult} from '../../cli/stake.js'
+import {type StakeDirection, StakeCommand} from '../../cli/stake.js'
 
 /** TAO goes from the coldkey's free balance onto the hotkey. */
 const toHotkey: StakeDirection<bigint> = {
@@ -23,7 +22,7 @@ const toHotkey: StakeDirection<bigint> = {
   },
 }
 
-export default class StakeAdd extends BitmindCommand {
+export default class StakeAdd extends StakeCommand<bigint> {
   static override summary = 'Stake TAO from the wallet’s coldkey on its hotkey in a subnet (subtensorModule.add_stake)'
   static override description = `The stake counts at the subnet's next epoch: the top stakers (MaxAllowedValidators) get a validator
 permit there, which a validator needs to set weights. Without --netuid, the subnet the hotkey is registered on is used.`
@@ -34,8 +33,5 @@ permit there, which a validator needs to set weights. Without --netuid, the subn
 
   static override flags = stakeFlags('TAO to stake (e.g. 100; at most 9 decimals)')
 
-  async run(): Promise<StakeResult> {
-    const {flags} = await this.parse(StakeAdd)
-    return changeStake(flags, toHotkey, {log: (l) => this.log(l), logToStderr: (l) => this.logToStderr(l), fail: (e) => this.fail(e)})
-  }
+  protected readonly direction = toHotkey
 }

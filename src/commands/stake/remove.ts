@@ -1,7 +1,6 @@
 import {coldkeyStake, formatTao, parseTao, removeStake} from '../../chain/index.js'
-import {BitmindCommand} from '../../cli/base-command.js'
 import {stakeFlags} from '../../cli/flags.js'
-import {changeStake, type StakeDirection, type StakeResult} from '../../cli/stake.js'
+import {type StakeDirection, StakeCommand} from '../../cli/stake.js'
 
 /** Stake goes from the hotkey back to the coldkey's free balance; `all` is whatever the coldkey has staked there. */
 const toColdkey: StakeDirection<bigint | 'all'> = {
@@ -20,7 +19,7 @@ const toColdkey: StakeDirection<bigint | 'all'> = {
   },
 }
 
-export default class StakeRemove extends BitmindCommand {
+export default class StakeRemove extends StakeCommand<bigint | 'all'> {
   static override summary = 'Unstake from the wallet’s hotkey in a subnet back to its coldkey (subtensorModule.remove_stake)'
   static override examples = [
     '<%= config.bin %> stake remove --amount 50 --netuid 34 --wallet.name validator --wallet.hotkey default',
@@ -29,8 +28,5 @@ export default class StakeRemove extends BitmindCommand {
 
   static override flags = stakeFlags('stake to remove (e.g. 50; at most 9 decimals), or "all"')
 
-  async run(): Promise<StakeResult> {
-    const {flags} = await this.parse(StakeRemove)
-    return changeStake(flags, toColdkey, {log: (l) => this.log(l), logToStderr: (l) => this.logToStderr(l), fail: (e) => this.fail(e)})
-  }
+  protected readonly direction = toColdkey
 }
