@@ -56,6 +56,13 @@ describe('docs/ARCHITECTURE.md', () => {
     expect(sorted(documentedLayers())).toEqual(sorted(importGraph()))
   })
 
+  it('keeps the command line on top: only commands/ imports cli/, nothing imports commands/', () => {
+    const upward = [...importGraph()].flatMap(([from, deps]) =>
+      [...deps].filter((to) => to === 'commands' || (to === 'cli' && from !== 'commands')).map((to) => `${from} → ${to}`),
+    )
+    expect(upward).toEqual([])
+  })
+
   it('has no import cycle between folders', () => {
     const graph = importGraph()
     const cycles: string[] = []
