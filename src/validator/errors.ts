@@ -24,9 +24,9 @@ const SETTING: Record<ChallengeDataField, string> = {
 }
 
 const PROBLEM: Record<ChallengeDataProblem, string> = {
-  'no-sources': 'no image source: give real or generated image folders, an offline corpus, registry datasets, ESRGAN or text-to-image models',
+  'no-sources': 'no challenge data: give real or generated image folders, an offline corpus, registry datasets, ESRGAN or text-to-image models',
   'needs-real': 'makes fakes from real photos, and there is no real image source',
-  'not-corpus': 'is not an offline corpus (no test/ split)',
+  'not-corpus': 'has no test/ split, so it is not an offline corpus',
   invalid: 'is not valid',
   missing: 'no such folder',
   unloadable: 'does not load',
@@ -42,7 +42,7 @@ export class ChallengeDataError extends Error {
     /** what was wrong in detail: the requirement of an invalid value, the first line of a load failure */
     readonly reason?: string,
   ) {
-    super(`${SETTING[field]}${value === undefined ? '' : ` ${value}`}: ${reason ?? PROBLEM[problem]}`)
+    super(field === 'sources' ? PROBLEM[problem] : `${SETTING[field]}${value === undefined ? '' : ` ${value}`}: ${reason ?? PROBLEM[problem]}`)
     this.name = 'ChallengeDataError'
   }
 }
