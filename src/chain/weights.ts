@@ -1,4 +1,7 @@
 import {U16_MAX} from './rules.js'
+import {roundHalfEven} from '../config/rounding.js'
+
+export {roundHalfEven}
 
 /** Weights as the chain takes them: u16 values (max 65535) for u16 uids, zeros dropped. */
 export interface U16Weights {
@@ -35,13 +38,4 @@ export function weightsForEmit(uids: readonly number[], weights: readonly number
     outW.push(v)
   })
   return {uids: outU, weights: outW}
-}
-
-/** Python's round(): halves go to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  const f = Math.floor(x)
-  const d = x - f
-  if (d > 0.5) return f + 1
-  if (d < 0.5) return f
-  return f % 2 === 0 ? f : f + 1
 }

@@ -2,6 +2,7 @@ import sharp, {type Sharp} from 'sharp'
 
 import {resizeBilinearPil} from './resample.js'
 import type {RgbImage} from './types.js'
+import {roundHalfEven} from '../config/rounding.js'
 
 function toSharp(img: RgbImage): Sharp {
   return sharp(Buffer.from(img.data.buffer, img.data.byteOffset, img.data.byteLength), {
@@ -30,13 +31,6 @@ export function crop(img: RgbImage, left: number, top: number, width: number, he
     out.set(img.data.subarray(src, src + width * 3), y * width * 3)
   }
   return {data: out, width, height}
-}
-
-function roundHalfEven(x: number): number {
-  const f = Math.floor(x)
-  const d = x - f
-  if (d !== 0.5) return Math.round(x)
-  return f % 2 === 0 ? f : f + 1
 }
 
 /** torchvision CenterCrop's box for the largest centred square: int(round((size − crop) / 2)), halves to even. */
