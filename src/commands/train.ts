@@ -6,6 +6,7 @@ import {backendFlag} from '../cli/flags.js'
 import {parseLevelChoice} from '../image/index.js'
 import {formatDuration, Progress} from '../config/progress.js'
 import {runTrain} from '../training/run.js'
+import {ENGINES} from '../training/step-engine.js'
 import {DEFAULT_TRAIN_CONFIG, type ProgressEvent} from '../training/trainer.js'
 
 const d = DEFAULT_TRAIN_CONFIG
@@ -50,11 +51,12 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     'crop-align': Flags.integer({description: 'raw crops start at multiples of this', default: 1, min: 1}),
     'per-class': Flags.integer({description: 'samples per class per epoch (default: the larger pool)', min: 1}),
     'val-per-class': Flags.integer({description: 'validate on at most this many images per class', min: 1}),
-    'micro-batch': Flags.integer({description: 'accumulate gradients over micro-batches of this size (default on wasm: what fits its 4 GiB heap, 4 at 224²)', min: 1}),
+    'micro-batch': Flags.integer({description: 'accumulate gradients over micro-batches of this size (default: the whole batch; --engine tfjs on wasm: what fits its 4 GiB heap, 4 at 224²)', min: 1}),
     challenge: Flags.boolean({description: 'train and validate on images as a validator sends them: the challenge augmentation to --size, then JPEG (--challenge-quality)', default: false}),
     'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
     level: Flags.string({description: 'augmentation level of --challenge images, as `bitmind validate --challenge.level` (default 1)', options: ['random', '0', '1', '2', '3']}),
     'bn-recalibration': Flags.integer({description: 'training batches to re-estimate BatchNorm statistics on before each validation', default: 0, min: 0}),
+    engine: Flags.string({description: 'what computes the training steps: onnx (ONNX Runtime, every core) or tfjs (the --backend, the network itself)', options: [...ENGINES], default: 'onnx'}),
     ...backendFlag,
   }
 
@@ -91,6 +93,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
         resume: flags.resume,
         init: flags.init,
         backend: flags.backend,
+        engine: flags.engine as (typeof ENGINES)[number],
         config: {
           epochs: flags.epochs,
           batchSize: flags['batch-size'],

@@ -39,6 +39,12 @@ export class GraphBuilder {
     return out
   }
 
+  /** A node with several outputs (MaxPool's values and indices), named `outputs`. */
+  multi(op: string, inputs: string[], outputs: string[], attrs: Record<string, Attr> = {}): string[] {
+    this.nodes.push(onnx.NodeProto.create({opType: op, input: inputs, output: outputs, name: outputs[0], attribute: Object.entries(attrs).map(([k, v]) => attr(k, v))}))
+    return outputs
+  }
+
   floats(name: string, dims: number[], data: Float32Array): string {
     const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength)
     this.inits.push(onnx.TensorProto.create({name, dataType: F32, dims, rawData: Buffer.from(raw)}))

@@ -89,6 +89,22 @@ export class Adam {
   }
 }
 
+/**
+ * The same update on plain arrays, in place (the ONNX Runtime engine's parameters live outside tfjs). `step` is the
+ * step being taken, counted from 1. Computed in float64 and stored in float32, as tfjs's float32 ops round each term.
+ */
+export function adamUpdateInPlace(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: number, o: Required<AdamOptions>): void {
+  const bc1 = 1 - o.beta1 ** step
+  const sqrtBc2 = Math.sqrt(1 - o.beta2 ** step)
+  const stepSize = o.lr / bc1
+  for (let i = 0; i < p.length; i++) {
+    const gi = g[i]!
+    const mi = (m[i] = o.beta1 * m[i]! + (1 - o.beta1) * gi)
+    const vi = (v[i] = o.beta2 * v[i]! + (1 - o.beta2) * gi * gi)
+    p[i] = p[i]! - (stepSize * mi) / (Math.sqrt(vi) / sqrtBc2 + o.eps)
+  }
+}
+
 /** BitMind's schedule: lr × 0.9 every `every` epochs, never below `floor`. `epoch` counts from 0. */
 export function scheduledLr(baseLr: number, epoch: number, every = 20, factor = 0.9, floor = 1e-6): number {
   if (every <= 0) return baseLr

@@ -17,7 +17,9 @@ import {augmentChoice, centerCropResize, decodeImage, encodeJpeg} from '../image
 import {registerFastConv2dGrad} from '../runtime/conv-grad.js'
 import {resolveBackend} from '../runtime/tfjs-backend.js'
 import {openTrainingPools, type TrainingDataOptions} from './data.js'
+import {OnnxStepEngine} from './onnx-step.js'
 import {SampleSet, type ImageOps} from './samples.js'
+import type {EngineName, EngineOptions} from './step-engine.js'
 import {DEFAULT_TRAIN_CONFIG, train, type EpochSummary, type ModelStore, type ProgressEvent, type TrainConfig, type TrainResult} from './trainer.js'
 
 // ---- train ----
@@ -28,6 +30,8 @@ export interface TrainRunOptions extends TrainingDataOptions {
   resume?: string
   init?: string
   backend?: string
+  /** what computes the training steps (default onnx: ONNX Runtime on every core; tfjs: the tfjs backend) */
+  engine?: EngineName
   config: Partial<Omit<TrainConfig, 'experiment'>>
   signal?: AbortSignal
   onProgress?: (e: ProgressEvent) => void
@@ -84,7 +88,8 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
   const dataOpts: TrainingDataOptions = resume && existsSync(dataFile) && !given.some((k) => k !== 'valFraction')
     ? JSON.parse(await readFile(dataFile, 'utf8')) as TrainingDataOptions
     : {corpus: opts.corpus, real: opts.real, fake: opts.fake, datasets: opts.datasets, cacheDir: opts.cacheDir, registryPath: opts.registryPath, valFraction: opts.valFraction}
-  if (config.microBatch === undefined && backend === 'wasm') {
+  const engine = opts.engine ?? 'onnx'
+  if (config.microBatch === undefined && backend === 'wasm' && engine === 'tfjs') {
     // wasm's heap is 4 GiB: NPR's activations for backprop at 224² fit about 4 images at a time
     const side = config.trainCrop ?? config.inputSize
     const fits = Math.max(1, Math.floor((4 * 224 * 224) / (side * side)))
@@ -125,5 +130,6 @@ export async function runTrain(opts: TrainRunOptions): Promise<TrainResult> {
     onProgress: opts.onProgress,
     onEpoch: opts.onEpoch,
     log: opts.log,
+    ...(engine === 'onnx' ? {engine: async (n: NprNet, o: EngineOptions) => new OnnxStepEngine(n, o)} : {}),
   })
 }

@@ -14,16 +14,14 @@ import * as tf from '@tensorflow/tfjs'
 
 import {createRng} from '../config/random.js'
 import type {LevelChoice} from '../image/levels.js'
-import {Adam, scheduledLr, type AdamState} from './adam.js'
+import {scheduledLr, type AdamState} from './adam.js'
 import {computeMetrics, type Metrics} from './metrics.js'
 import type {RgbImage} from '../image/types.js'
 import {balancedEpoch, mixSeed, toBatchTensor, type SampleRef, type SampleSet} from './samples.js'
+import {TfjsStepEngine, type EngineOptions, type StepEngine, type TrainableNet} from './step-engine.js'
 import {EventWriter} from './tensorboard.js'
 
-export interface TrainableNet {
-  forward(x: tf.Tensor4D, training: boolean): tf.Tensor1D
-  trainableVariables(): tf.Variable[]
-}
+export type {TrainableNet} from './step-engine.js'
 
 /** How the trainer persists a network: our format (a folder), its ONNX export, and loading it back. */
 export interface ModelStore<N extends TrainableNet> {
@@ -131,6 +129,8 @@ export interface TrainOptions<N extends TrainableNet> {
   onProgress?: (e: ProgressEvent) => void
   onEpoch?: (e: EpochSummary) => void
   log?: (msg: string) => void
+  /** what computes the steps (default: tfjs, on the network itself) */
+  engine?: (net: N, opts: EngineOptions) => Promise<StepEngine>
 }
 
 interface RunState {
@@ -176,13 +176,14 @@ async function readAdamState(dir: string): Promise<AdamState> {
   return {step: meta.step, lr: meta.lr, moments}
 }
 
-async function saveResume<N extends TrainableNet>(outDir: string, net: N, store: ModelStore<N>, adam: Adam, state: RunState, config: TrainConfig): Promise<string> {
+async function saveResume<N extends TrainableNet>(outDir: string, net: N, store: ModelStore<N>, engine: StepEngine, state: RunState, config: TrainConfig): Promise<string> {
   const dir = path.join(outDir, 'resume')
   const tmp = path.join(outDir, 'resume.tmp')
   await rm(tmp, {recursive: true, force: true})
   await mkdir(tmp, {recursive: true})
+  engine.flush()
   await store.save(net, path.join(tmp, 'model'))
-  await writeAdamState(tmp, await adam.getState())
+  await writeAdamState(tmp, await engine.getState())
   await writeFile(path.join(tmp, 'state.json'), JSON.stringify({...state, config}, null, 2))
   await rm(dir, {recursive: true, force: true})
   await rename(tmp, dir)
@@ -230,45 +231,6 @@ async function recalibrateBn(net: TrainableNet, set: SampleSet, config: TrainCon
   }
 }
 
-/**
- * One optimisation step: BCE-with-logits on the batch, gradients, Adam. With `microBatch` smaller than the batch,
- * gradients are accumulated over micro-batches (each weighted by its share of the batch; BatchNorm then sees
- * micro-batch statistics), so large inputs fit in a backend's memory (wasm: 4 GiB). Returns the batch loss.
- */
-export function trainStep(net: TrainableNet, vars: tf.Variable[], params: Map<string, tf.Variable>, adam: Adam, images: readonly RgbImage[], labels: readonly number[], microBatch?: number): number {
-  const micro = microBatch && microBatch < images.length ? microBatch : images.length
-  const acc: (tf.Tensor | undefined)[] = vars.map(() => undefined)
-  let loss = 0
-  for (let m = 0; m < images.length; m += micro) {
-    const x = toBatchTensor(images.slice(m, m + micro))
-    const y = tf.tensor1d(labels.slice(m, m + micro), 'float32')
-    const share = x.shape[0] / images.length
-    const {value, grads} = tf.variableGrads(
-      () => tf.mul(tf.losses.sigmoidCrossEntropy(y, net.forward(x, true)), share) as tf.Scalar,
-      vars,
-    )
-    loss += value.dataSync()[0]!
-    vars.forEach((v, i) => {
-      const g = grads[v.name]
-      if (!g) return
-      const prev = acc[i]
-      acc[i] = prev ? tf.add(prev, g) : g
-      if (prev) {
-        prev.dispose()
-        g.dispose()
-      }
-    })
-    tf.dispose([x, y, value])
-  }
-  const byIndex: Record<string, tf.Tensor> = {}
-  acc.forEach((g, i) => {
-    if (g) byIndex[String(i)] = g
-  })
-  adam.apply(params, byIndex)
-  tf.dispose(acc.filter((g): g is tf.Tensor => g !== undefined))
-  return loss
-}
-
 // ---- the loop ----
 
 export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Promise<TrainResult> {
@@ -276,35 +238,36 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
   const log = opts.log ?? (() => {})
   let net = opts.net
   await mkdir(outDir, {recursive: true})
-  const adam = new Adam({lr: config.lr, beta1: config.beta1, beta2: config.beta2})
   let state: RunState = {epoch: 0, batch: 0, bestValAccuracy: -1, bestEpoch: -1, sinceBest: 0, history: [], seconds: 0}
 
   if (opts.resume) {
     const saved = JSON.parse(await readFile(path.join(opts.resume, 'state.json'), 'utf8')) as RunState & {config: TrainConfig}
     net = await store.load(path.join(opts.resume, 'model'))
-    adam.setState(await readAdamState(opts.resume))
     state = {epoch: saved.epoch, batch: saved.batch, bestValAccuracy: saved.bestValAccuracy, bestEpoch: saved.bestEpoch, sinceBest: saved.sinceBest, history: saved.history, seconds: saved.seconds}
     log(`resuming ${opts.resume} at epoch ${state.epoch + 1}, batch ${state.batch}`)
   }
   await writeFile(path.join(outDir, 'config.json'), JSON.stringify({...config, resumedFrom: opts.resume ?? null}, null, 2))
   const tb = new EventWriter(path.join(outDir, 'events'))
   const t0 = Date.now() - state.seconds * 1000
-  const vars = net.trainableVariables()
-  const params = new Map(vars.map((v, i) => [String(i), v]))
+  const engineOpts: EngineOptions = {lr: config.lr, beta1: config.beta1, beta2: config.beta2, microBatch: config.microBatch}
+  const engine = opts.engine ? await opts.engine(net, engineOpts) : new TfjsStepEngine(net, engineOpts)
+  log(`training steps on ${engine.name}`)
   const perClass = config.perClass ?? Math.max(opts.train.realSize, opts.train.fakeSize)
   const batches = Math.ceil((2 * perClass) / config.batchSize)
   let status: TrainResult['status'] = 'finished'
   let resumeDir = path.join(outDir, 'resume')
 
   const saveModel = async (name: string) => {
+    engine.flush()
     await store.save(net, path.join(outDir, name))
     if (store.exportOnnx) await store.exportOnnx(net, path.join(outDir, `${name}.onnx`))
   }
 
   try {
+    if (opts.resume) engine.setState(await readAdamState(opts.resume))
     epochs: for (; state.epoch < config.epochs; state.epoch++, state.batch = 0) {
       const epoch = state.epoch
-      adam.lr = scheduledLr(config.lr, epoch, config.delrFreq, 0.9, config.minLr)
+      engine.lr = scheduledLr(config.lr, epoch, config.delrFreq, 0.9, config.minLr)
       const refs = balancedEpoch(opts.train.realSize, opts.train.fakeSize, perClass, config.seed, epoch)
       const te = Date.now()
       let lossSum = 0, lossN = 0, seen = 0
@@ -312,7 +275,7 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
         if (opts.signal?.aborted) {
           state.batch = b
           state.seconds = (Date.now() - t0) / 1000
-          resumeDir = await saveResume(outDir, net, store, adam, state, config)
+          resumeDir = await saveResume(outDir, net, store, engine, state, config)
           status = 'interrupted'
           log(`interrupted: saved ${resumeDir} (epoch ${epoch + 1}, batch ${b})`)
           break epochs
@@ -321,7 +284,7 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
         const rng = createRng(mixSeed(config.seed, epoch, b + 1))
         const images: RgbImage[] = []
         for (const r of chunk) images.push(await opts.train.trainImage(r, rng))
-        const loss = trainStep(net, vars, params, adam, images, chunk.map((r) => r.label), config.microBatch)
+        const loss = await engine.step(images, chunk.map((r) => r.label))
         if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at epoch ${epoch + 1}, batch ${b + 1}`)
         lossSum += loss * chunk.length
         lossN += chunk.length
@@ -333,10 +296,14 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
       const step = (epoch + 1) * batches
       const trainLoss = lossN > 0 ? lossSum / lossN : Number.NaN
       const imagesPerSec = seen / ((Date.now() - te) / 1000)
-      tb.scalars({'train/loss': trainLoss, lr: adam.lr, 'train/images_per_sec': imagesPerSec}, step)
+      tb.scalars({'train/loss': trainLoss, lr: engine.lr, 'train/images_per_sec': imagesPerSec}, step)
 
-      if (config.bnRecalibrationBatches) await recalibrateBn(net, opts.train, config, epoch)
-      const summary: EpochSummary = {epoch: epoch + 1, lr: adam.lr, trainLoss, imagesPerSec, seconds: (Date.now() - te) / 1000, improved: false}
+      engine.flush()
+      if (config.bnRecalibrationBatches) {
+        await recalibrateBn(net, opts.train, config, epoch)
+        engine.reload()
+      }
+      const summary: EpochSummary = {epoch: epoch + 1, lr: engine.lr, trainLoss, imagesPerSec, seconds: (Date.now() - te) / 1000, improved: false}
       if (opts.val) {
         const r = await scoreSet(net, opts.val, opts.val.allRefs(config.valPerClass), config.evalBatchSize)
         const m = computeMetrics(r.labels, r.scores)
@@ -359,7 +326,7 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
       opts.onEpoch?.(summary)
       log(`epoch ${epoch + 1}: loss ${trainLoss.toFixed(4)}${summary.val ? `, val acc ${summary.val.accuracy.toFixed(4)}, AP ${summary.val.ap.toFixed(4)}` : ''}${summary.improved ? ' (best)' : ''}`)
       state.seconds = (Date.now() - t0) / 1000
-      resumeDir = await saveResume(outDir, net, store, adam, {...state, epoch: epoch + 1, batch: 0}, config)
+      resumeDir = await saveResume(outDir, net, store, engine, {...state, epoch: epoch + 1, batch: 0}, config)
       if (opts.val && state.sinceBest >= config.patience) {
         status = 'early-stopped'
         log(`early stop: no better validation accuracy for ${config.patience} epochs`)
@@ -367,6 +334,9 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
         break
       }
     }
+  } catch (err) {
+    await engine.dispose()
+    throw err
   } finally {
     tb.close()
   }
@@ -381,7 +351,15 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
     resumeDir,
     seconds: (Date.now() - t0) / 1000,
   }
-  if (status !== 'interrupted') {
+  try {
+    if (status !== 'interrupted') await finish(result)
+    await writeFile(path.join(outDir, 'metrics.json'), JSON.stringify(result, null, 2))
+  } finally {
+    await engine.dispose()
+  }
+  return result
+
+  async function finish(result: TrainResult): Promise<void> {
     await saveModel('model_epoch_last')
     if (opts.test) {
       const bestDir = path.join(outDir, 'model_epoch_best')
@@ -391,7 +369,4 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
       log(`test (model_epoch_best): accuracy ${result.test.accuracy.toFixed(4)}, AP ${result.test.ap.toFixed(4)}`)
     }
   }
-  await writeFile(path.join(outDir, 'metrics.json'), JSON.stringify(result, null, 2))
-  adam.dispose()
-  return result
 }

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs'
 import {describe, expect, it} from '@jest/globals'
 
 import {createRng} from '../../src/config/random.js'
-import {Adam, scheduledLr} from '../../src/training/adam.js'
+import {Adam, adamUpdateInPlace, scheduledLr} from '../../src/training/adam.js'
 import {balancedEpoch, cropFlip, mixSeed, randomCropFlip, SampleSet, toBatchTensor} from '../../src/training/samples.js'
 
 describe('Adam (PyTorch update rule)', () => {
@@ -28,6 +28,16 @@ describe('Adam (PyTorch update rule)', () => {
     adam.apply(params, {'0': tf.scalar(0.3)})
     copy.apply(new Map([['0', q]]), {'0': tf.scalar(0.3)})
     expect((await q.data())[0]).toBeCloseTo((await p.data())[0]!, 7)
+  })
+
+  it('the in-place form (the ONNX Runtime engine\'s) takes the same three steps', () => {
+    const p = Float32Array.of(1, 1), m = new Float32Array(2), v = new Float32Array(2)
+    const expected = [0.900000002, 0.9366103542405654, 0.9502794203389762]
+    for (const [k, g] of [0.5, -1.0, 0.25].entries()) {
+      adamUpdateInPlace(p, Float32Array.of(g, -g), m, v, k + 1, {lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8})
+      expect(p[0]).toBeCloseTo(expected[k]!, 6)
+      expect(p[1]).toBeCloseTo(2 - expected[k]!, 6) // the opposite gradient mirrors the step
+    }
   })
 
   it('decays lr by 0.9 every delr-freq epochs down to the floor', () => {

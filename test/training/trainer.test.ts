@@ -13,6 +13,7 @@ import {SampleSet, type ImageOps, type TrainingPool} from '../../src/training/sa
 import {train, type ModelStore} from '../../src/training/trainer.js'
 import {NprNet} from '../../src/detector/npr.js'
 import {registerFastConv2dGrad} from '../../src/runtime/conv-grad.js'
+import {OnnxStepEngine} from '../../src/training/onnx-step.js'
 import {readEventFile} from '../../src/training/tensorboard.js'
 
 const SIZE = 32
@@ -126,5 +127,33 @@ describe('trainer', () => {
     const r2 = await train({net: new NprNet({seed: 3}), store, train: trainSet, config, outDir: out, resume: r.resumeDir, onProgress: (e) => batches.push(e.batch)})
     expect(r2.status).toBe('finished')
     expect(batches).toEqual([3, 4, 5, 6])
+  })
+
+  it('on the ONNX Runtime engine: loss goes down, and a run checkpointed on tfjs resumes there', async () => {
+    const onnx = async (n: NprNet, o: object) => new OnnxStepEngine(n, o)
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
+    const config = {experiment: 't', epochs: 2, batchSize: 8, lr: 1e-3, beta1: 0.9, beta2: 0.999, delrFreq: 20, minLr: 1e-6, patience: 10, seed: 1, inputSize: SIZE, evalBatchSize: 16}
+    const logs: string[] = []
+    const r = await train({net: new NprNet({seed: 3}), store, train: trainSet, val: valSet, config, outDir: out, engine: onnx, log: (m) => logs.push(m)})
+    expect(logs).toContain('training steps on onnx')
+    expect(r.status).toBe('finished')
+    expect(r.history[1]!.trainLoss).toBeLessThan(r.history[0]!.trainLoss)
+    // the saved best model is the engine's weights, not the untrained network's
+    const best = await store.load(path.join(out, 'model_epoch_best'))
+    const fresh = new NprNet({seed: 3})
+    expect(best.stateDict().get('conv1.weight')!.data).not.toEqual(fresh.stateDict().get('conv1.weight')!.data)
+    expect(best.stateDict().get('bn1.num_batches_tracked')!.data[0]).toBeGreaterThan(0)
+    best.dispose()
+    fresh.dispose()
+
+    const out2 = fs.mkdtempSync(path.join(os.tmpdir(), 'bitmind-train-'))
+    const ac = new AbortController()
+    const first = await train({net: new NprNet({seed: 3}), store, train: trainSet, config: {...config, epochs: 1}, outDir: out2, signal: ac.signal, onProgress: (e) => e.batch === 2 && ac.abort()})
+    expect(first.status).toBe('interrupted')
+    const batches: number[] = []
+    const r2 = await train({net: new NprNet({seed: 3}), store, train: trainSet, config: {...config, epochs: 1}, outDir: out2, resume: first.resumeDir, engine: onnx, onProgress: (e) => batches.push(e.batch)})
+    expect(r2.status).toBe('finished')
+    expect(batches).toEqual([3, 4, 5, 6])
+    expect(JSON.parse(fs.readFileSync(path.join(out2, 'resume', 'optimizer.json'), 'utf8')).step).toBe(6)
   })
 })
