@@ -17,6 +17,12 @@ export interface SessionTuning {
   interOpThreads?: number
   /** when given, whether idle intra- and inter-op threads spin-wait for work (ONNX Runtime spins by default) */
   spin?: boolean
+  /**
+   * ONNX Runtime's memory pattern (one planned block per run after the first; default on). Off suits graphs with
+   * gigabytes of intermediates (the training step): the planned block's first use costs a run twice as long and
+   * twice the memory.
+   */
+  memPattern?: boolean
 }
 
 export interface OpenOnnxOptions extends SessionTuning {
@@ -44,6 +50,7 @@ export function onnxSessionOptions(provider: string = 'cpu', tuning: SessionTuni
     graphOptimizationLevel: 'all',
     ...(tuning.threads !== undefined ? {intraOpNumThreads: tuning.threads} : {}),
     ...(tuning.interOpThreads !== undefined ? {interOpNumThreads: tuning.interOpThreads} : {}),
+    ...(tuning.memPattern !== undefined ? {enableMemPattern: tuning.memPattern} : {}),
     ...(spin !== undefined ? {extra: {session: {intra_op: {allow_spinning: spin}, inter_op: {allow_spinning: spin}}}} : {}),
   }
 }

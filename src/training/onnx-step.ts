@@ -75,7 +75,7 @@ export class OnnxStepEngine implements StepEngine {
     const key = `${n}x${h}x${w}`
     let s = this.sessions.get(key)
     if (!s) {
-      s = openOnnxSession(buildNprTrainGraph(n, h, w), {label: `NPR training step ${key}`, ...(this.opts.threads ? {threads: this.opts.threads} : {})})
+      s = openOnnxSession(buildNprTrainGraph(n, h, w), {label: `NPR training step ${key}`, memPattern: false, ...(this.opts.threads ? {threads: this.opts.threads} : {})})
       this.sessions.set(key, s)
     }
     return s

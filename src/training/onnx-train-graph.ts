@@ -162,7 +162,9 @@ class TrainGraph {
   relu(x: Act): Act {
     const y = this.op('Relu', [x.name])
     this.onBackward(() => {
-      this.addGrad(x.name, this.op('Where', [this.op('Greater', [y, this.scalar(0)]), this.gradOf(y), this.scalar(0)]))
+      // a mask multiplied in: ONNX Runtime's Where is ~4× slower than Greater + Cast + Mul on these sizes
+      const mask = this.op('Cast', [this.op('Greater', [y, this.scalar(0)])], {to: onnx.TensorProto.DataType.FLOAT})
+      this.addGrad(x.name, this.op('Mul', [this.gradOf(y), mask]))
     })
     return {...x, name: y}
   }
