@@ -1,11 +1,14 @@
 /**
  * NPR's training steps on ONNX Runtime (the graph of onnx-train-graph.ts, every CPU core), with Adam and the
- * BatchNorm running statistics kept here in TypeScript on plain float32 arrays. The tfjs network is the model the
- * rest of the trainer sees; `flush` writes the weights into it and `reload` takes them back.
+ * BatchNorm running statistics kept here in TypeScript on plain float32 arrays; validation scores come from the
+ * ONNX export of the current weights. The tfjs network is what the trainer saves; `flush` writes the weights into
+ * it and `reload` takes them back.
  */
 import * as ort from 'onnxruntime-node'
 
 import type {NprNet} from '../detector/npr.js'
+import {buildNprOnnx} from '../detector/onnx-export.js'
+import {OnnxDetector} from '../detector/onnx-detector.js'
 import type {StateDict} from '../detector/state-dict.js'
 import {writeNCHW, type RgbImage} from '../image/index.js'
 import {openOnnxSession} from '../runtime/onnx-session.js'
@@ -57,6 +60,9 @@ export class OnnxStepEngine implements StepEngine {
   private state: StateDict = new Map()
   private moments = new Map<string, Moments>()
   private steps = 0
+  /** the eval-mode graph of the current weights (what `bitmind mine` would serve), rebuilt after they change */
+  private evaluator?: {size: number; detector: OnnxDetector}
+  private evaluatorStale = true
 
   constructor(private readonly net: NprNet, private readonly opts: OnnxStepOptions = {}) {
     this.lr = opts.lr ?? 1e-4
@@ -65,6 +71,7 @@ export class OnnxStepEngine implements StepEngine {
 
   reload(): void {
     this.state = this.net.stateDict()
+    this.evaluatorStale = true
   }
 
   flush(): void {
@@ -97,9 +104,10 @@ export class OnnxStepEngine implements StepEngine {
         if (!acc) grads.set(k, share === 1 ? g : g.map((x) => x * share))
         else for (let i = 0; i < g.length; i++) acc[i] = acc[i]! + g[i]! * share
       }
-      this.trackStatistics(out)
+      this.updateRunningStatistics(out)
     }
     this.steps++
+    this.evaluatorStale = true
     const hyper = {lr: this.lr, beta1: this.opts.beta1 ?? 0.9, beta2: this.opts.beta2 ?? 0.999, eps: this.opts.eps ?? 1e-8}
     for (const [k] of this.keys) {
       const p = this.state.get(k)!.data
@@ -127,7 +135,7 @@ export class OnnxStepEngine implements StepEngine {
   }
 
   /** Running statistics as PyTorch keeps them: momentum 0.1, unbiased variance, one count per forward pass. */
-  private trackStatistics(out: ort.InferenceSession.OnnxValueMapType): void {
+  private updateRunningStatistics(out: ort.InferenceSession.OnnxValueMapType): void {
     for (const [bn] of this.norms) {
       const mean = out[`mean.${bn}`]!.data as Float32Array
       const variance = out[`var.${bn}`]!.data as Float32Array
@@ -139,6 +147,28 @@ export class OnnxStepEngine implements StepEngine {
       }
       this.state.get(`${bn}.num_batches_tracked`)!.data[0]! += 1
     }
+  }
+
+  async trackStatistics(images: readonly RgbImage[]): Promise<void> {
+    const micro = this.opts.microBatch && this.opts.microBatch < images.length ? this.opts.microBatch : images.length
+    for (let m = 0; m < images.length; m += micro) {
+      const part = images.slice(m, m + micro)
+      this.updateRunningStatistics(await this.run(part, part.map(() => 0)))
+    }
+    this.evaluatorStale = true
+  }
+
+  async score(images: readonly RgbImage[]): Promise<number[]> {
+    if (images.length === 0) return []
+    const size = images[0]!.width
+    if (!this.evaluator || this.evaluatorStale || this.evaluator.size !== size) {
+      await this.evaluator?.detector.dispose()
+      this.evaluator = undefined
+      const detector = await OnnxDetector.load(buildNprOnnx(this.state, {inputSize: size}), {name: 'NPR under training'})
+      this.evaluator = {size, detector}
+      this.evaluatorStale = false
+    }
+    return this.evaluator.detector.predict([...images])
   }
 
   async getState(): Promise<AdamState> {
@@ -167,6 +197,8 @@ export class OnnxStepEngine implements StepEngine {
   }
 
   async dispose(): Promise<void> {
+    await this.evaluator?.detector.dispose()
+    this.evaluator = undefined
     const sessions = [...this.sessions.values()]
     this.sessions.clear()
     for (const s of await Promise.allSettled(sessions)) if (s.status === 'fulfilled') await s.value.release()

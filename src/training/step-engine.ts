@@ -1,7 +1,8 @@
 /**
- * What computes a training step: the gradients of BCE-with-logits and the Adam update. The trainer drives an engine
- * and reads the network only between steps (validation, checkpoints), so an engine may keep the weights elsewhere
- * (ONNX Runtime's, onnx-step.ts) as long as `flush` writes them back into the network and `reload` reads them.
+ * What computes a training step (the gradients of BCE-with-logits and the Adam update), the BatchNorm
+ * recalibration and the validation scores. The trainer reads the network itself only to save it, so an engine may
+ * keep the weights elsewhere (ONNX Runtime's, onnx-step.ts) as long as `flush` writes them back into the network
+ * and `reload` reads them.
  */
 import * as tf from '@tensorflow/tfjs'
 
@@ -23,7 +24,11 @@ export interface StepEngine {
   lr: number
   /** one optimisation step on the batch; returns the batch loss */
   step(images: readonly RgbImage[], labels: readonly number[]): Promise<number>
-  /** write the engine's weights and BatchNorm statistics into the network (before it is evaluated or saved) */
+  /** a forward pass in training mode that only moves the BatchNorm running statistics (their recalibration) */
+  trackStatistics(images: readonly RgbImage[]): Promise<void>
+  /** probabilities (eval mode) of the engine's current weights, for validation; images at the evaluation size */
+  score(images: readonly RgbImage[]): Promise<number[]>
+  /** write the engine's weights and BatchNorm statistics into the network (before it is saved) */
   flush(): void
   /** take the network's weights and statistics (after something other than a step changed them) */
   reload(): void
@@ -104,6 +109,22 @@ export class TfjsStepEngine implements StepEngine {
 
   async step(images: readonly RgbImage[], labels: readonly number[]): Promise<number> {
     return trainStep(this.net, this.vars, this.params, this.adam, images, labels, this.opts.microBatch)
+  }
+
+  async trackStatistics(images: readonly RgbImage[]): Promise<void> {
+    const x = toBatchTensor(images)
+    tf.tidy(() => {
+      this.net.forward(x, true)
+    })
+    x.dispose()
+  }
+
+  async score(images: readonly RgbImage[]): Promise<number[]> {
+    const x = toBatchTensor(images)
+    const p = tf.tidy(() => tf.sigmoid(this.net.forward(x, false)))
+    const out = Array.from(await p.data())
+    tf.dispose([x, p])
+    return out
   }
 
   flush(): void {}

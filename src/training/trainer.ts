@@ -10,14 +10,12 @@ import {mkdir, readFile, rename, rm, writeFile} from 'node:fs/promises'
 import {existsSync} from 'node:fs'
 import path from 'node:path'
 
-import * as tf from '@tensorflow/tfjs'
-
 import {createRng} from '../config/random.js'
 import type {LevelChoice} from '../image/levels.js'
 import {scheduledLr, type AdamState} from './adam.js'
 import {computeMetrics, type Metrics} from './metrics.js'
 import type {RgbImage} from '../image/types.js'
-import {balancedEpoch, mixSeed, toBatchTensor, type SampleRef, type SampleSet} from './samples.js'
+import {balancedEpoch, mixSeed, type SampleRef, type SampleSet} from './samples.js'
 import {TfjsStepEngine, type EngineOptions, type StepEngine, type TrainableNet} from './step-engine.js'
 import {EventWriter} from './tensorboard.js'
 
@@ -192,29 +190,24 @@ async function saveResume<N extends TrainableNet>(outDir: string, net: N, store:
 
 // ---- evaluation ----
 
-/** Scores (sigmoid of the logit) of the network for the given samples at the evaluation transform. */
-export async function scoreSet(net: TrainableNet, set: SampleSet, refs: readonly SampleRef[], batchSize: number): Promise<{labels: number[]; scores: number[]; sources: string[]}> {
+/** Scores (sigmoid of the logit) for the given samples at the evaluation transform. */
+export async function scoreSet(score: (images: readonly RgbImage[]) => Promise<number[]>, set: SampleSet, refs: readonly SampleRef[], batchSize: number): Promise<{labels: number[]; scores: number[]; sources: string[]}> {
   const labels: number[] = [], scores: number[] = [], sources: string[] = []
   for (let i = 0; i < refs.length; i += batchSize) {
-    const chunk = refs.slice(i, i + batchSize)
     const images: RgbImage[] = []
-    for (const r of chunk) {
+    for (const r of refs.slice(i, i + batchSize)) {
       const {img, source} = await set.evalImage(r)
       images.push(img)
       sources.push(source)
       labels.push(r.label)
     }
-    const x = toBatchTensor(images)
-    const p = tf.tidy(() => tf.sigmoid(net.forward(x, false)))
-    scores.push(...(await p.data()))
-    x.dispose()
-    p.dispose()
+    scores.push(...(await score(images)))
   }
   return {labels, scores, sources}
 }
 
 /** Forward passes in training mode (BN running statistics update) over fresh training batches, no gradients. */
-async function recalibrateBn(net: TrainableNet, set: SampleSet, config: TrainConfig, epoch: number): Promise<void> {
+async function recalibrateBn(engine: StepEngine, set: SampleSet, config: TrainConfig, epoch: number): Promise<void> {
   const n = config.bnRecalibrationBatches ?? 0
   const refs = balancedEpoch(set.realSize, set.fakeSize, Math.ceil((n * config.batchSize) / 2), config.seed ^ 0xb17, epoch)
   for (let b = 0; b < n; b++) {
@@ -223,11 +216,7 @@ async function recalibrateBn(net: TrainableNet, set: SampleSet, config: TrainCon
     const rng = createRng(mixSeed(config.seed ^ 0xb17, epoch, b))
     const images: RgbImage[] = []
     for (const r of chunk) images.push(await set.trainImage(r, rng))
-    const x = toBatchTensor(images)
-    tf.tidy(() => {
-      net.forward(x, true)
-    })
-    x.dispose()
+    await engine.trackStatistics(images)
   }
 }
 
@@ -250,7 +239,8 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
   const tb = new EventWriter(path.join(outDir, 'events'))
   const t0 = Date.now() - state.seconds * 1000
   const engineOpts: EngineOptions = {lr: config.lr, beta1: config.beta1, beta2: config.beta2, microBatch: config.microBatch}
-  const engine = opts.engine ? await opts.engine(net, engineOpts) : new TfjsStepEngine(net, engineOpts)
+  const makeEngine = (n: N) => (opts.engine ? opts.engine(n, engineOpts) : Promise.resolve(new TfjsStepEngine(n, engineOpts)))
+  const engine = await makeEngine(net)
   log(`training steps on ${engine.name}`)
   const perClass = config.perClass ?? Math.max(opts.train.realSize, opts.train.fakeSize)
   const batches = Math.ceil((2 * perClass) / config.batchSize)
@@ -298,14 +288,10 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
       const imagesPerSec = seen / ((Date.now() - te) / 1000)
       tb.scalars({'train/loss': trainLoss, lr: engine.lr, 'train/images_per_sec': imagesPerSec}, step)
 
-      engine.flush()
-      if (config.bnRecalibrationBatches) {
-        await recalibrateBn(net, opts.train, config, epoch)
-        engine.reload()
-      }
+      if (config.bnRecalibrationBatches) await recalibrateBn(engine, opts.train, config, epoch)
       const summary: EpochSummary = {epoch: epoch + 1, lr: engine.lr, trainLoss, imagesPerSec, seconds: (Date.now() - te) / 1000, improved: false}
       if (opts.val) {
-        const r = await scoreSet(net, opts.val, opts.val.allRefs(config.valPerClass), config.evalBatchSize)
+        const r = await scoreSet((images) => engine.score(images), opts.val, opts.val.allRefs(config.valPerClass), config.evalBatchSize)
         const m = computeMetrics(r.labels, r.scores)
         summary.val = {accuracy: m.accuracy, ap: m.ap}
         tb.scalars({'val/accuracy': m.accuracy, 'val/ap': m.ap}, step)
@@ -364,7 +350,8 @@ export async function train<N extends TrainableNet>(opts: TrainOptions<N>): Prom
     if (opts.test) {
       const bestDir = path.join(outDir, 'model_epoch_best')
       const best = existsSync(bestDir) ? await store.load(bestDir) : net
-      const r = await scoreSet(best, opts.test, opts.test.allRefs(), config.evalBatchSize)
+      const judge = await makeEngine(best)
+      const r = await scoreSet((images) => judge.score(images), opts.test, opts.test.allRefs(), config.evalBatchSize).finally(() => judge.dispose())
       result.test = computeMetrics(r.labels, r.scores)
       log(`test (model_epoch_best): accuracy ${result.test.accuracy.toFixed(4)}, AP ${result.test.ap.toFixed(4)}`)
     }

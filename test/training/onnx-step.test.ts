@@ -69,7 +69,7 @@ describe('NPR training step on ONNX Runtime', () => {
     tf.dispose([xt, value, ...Object.values(grads)])
   })
   /** Both engines from the same initial network on the same batch; what each left in the network. */
-  async function runBoth(size: number, micro: number | undefined, steps: number) {
+  async function runBoth(size: number, micro: number | undefined, steps: number, evaluate = false) {
     const batch = images(4, 11, size)
     const labels = [0, 1, 1, 0]
     // eps 1 makes Adam's step proportional to the gradient (not ~lr·sign(g)), so the weights compare the gradients
@@ -81,8 +81,11 @@ describe('NPR training step on ONNX Runtime', () => {
       const engine = make(net)
       const losses: number[] = []
       for (let i = 0; i < steps; i++) losses.push(await engine.step(batch, labels))
+      // validation scores of the trained weights, then a recalibration pass of the running statistics
+      const scores = evaluate ? await engine.score(batch) : []
+      if (evaluate) await engine.trackStatistics(batch)
       engine.flush()
-      results.push({name: engine.name, losses, before, after: net.stateDict(), state: await engine.getState()})
+      results.push({name: engine.name, losses, scores, before, after: net.stateDict(), state: await engine.getState()})
       await engine.dispose()
       net.dispose()
     }
@@ -108,14 +111,17 @@ describe('NPR training step on ONNX Runtime', () => {
     return off
   }
 
-  it('two steps (Adam, running statistics) leave the network as the tfjs engine does, optimizer state in the same layout', async () => {
+  it('two steps (Adam, running statistics), scores and a recalibration pass agree with the tfjs engine; optimizer state in the same layout', async () => {
     await tf.setBackend('wasm')
-    const [onnx, tfjs] = await runBoth(SIZE, undefined, 2)
+    const [onnx, tfjs] = await runBoth(SIZE, undefined, 2, true)
     expect([onnx.name, tfjs.name]).toEqual(['onnx', 'tfjs'])
     expect(onnx.losses[0]).toBeCloseTo(tfjs.losses[0]!, 5)
     expect(onnx.losses[1]).toBeCloseTo(tfjs.losses[1]!, 5)
     expect(onnx.losses[1]).toBeLessThan(onnx.losses[0]!)
-    expect(differing(onnx, tfjs, 2)).toEqual([])
+    expect(differing(onnx, tfjs, 3)).toEqual([])
+    expect(onnx.scores).toHaveLength(4)
+    onnx.scores.forEach((p, i) => expect(p).toBeCloseTo(tfjs.scores[i]!, 3))
+    expect(new Set(onnx.scores.map((p) => p.toFixed(3))).size).toBeGreaterThan(1) // not one constant answer
     // a run saved by one engine resumes on the other
     expect(onnx.state.step).toBe(2)
     expect([...onnx.state.moments.keys()]).toEqual([...tfjs.state.moments.keys()])
