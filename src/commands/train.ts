@@ -56,7 +56,7 @@ Ctrl-C saves a resumable checkpoint; continue with --resume.`
     'challenge-quality': Flags.integer({description: 'JPEG quality of --challenge images', default: 75, min: 1, max: 100}),
     level: Flags.string({description: 'augmentation level of --challenge images, as `bitmind validate --challenge.level` (default 1)', options: ['random', '0', '1', '2', '3']}),
     'bn-recalibration': Flags.integer({description: 'training batches to re-estimate BatchNorm statistics on before each validation', default: 0, min: 0}),
-    engine: Flags.string({description: 'what computes the training steps: onnx (ONNX Runtime, every core) or tfjs (the --backend, the network itself)', options: [...ENGINES], default: 'onnx'}),
+    engine: Flags.string({description: 'what computes the training steps and validation: onnx (ONNX Runtime, every core) or tfjs (the network itself, on --backend)', options: [...ENGINES], default: 'onnx'}),
     ...backendFlag,
   }
 
