@@ -2,7 +2,7 @@
  * NPR's training steps on ONNX Runtime (the graph of onnx-train-graph.ts, every CPU core), with Adam and the
  * BatchNorm running statistics kept here in TypeScript on plain float32 arrays; validation scores come from the
  * ONNX export of the current weights. The tfjs network is what the trainer saves; `flush` writes the weights into
- * it and `reload` takes them back.
+ * it.
  */
 import * as ort from 'onnxruntime-node'
 
@@ -69,7 +69,8 @@ export class OnnxStepEngine implements StepEngine {
     this.reload()
   }
 
-  reload(): void {
+  /** take the network's weights and statistics */
+  private reload(): void {
     this.state = this.net.stateDict()
     this.evaluatorStale = true
   }

@@ -1,8 +1,7 @@
 /**
  * What computes a training step (the gradients of BCE-with-logits and the Adam update), the BatchNorm
  * recalibration and the validation scores. The trainer reads the network itself only to save it, so an engine may
- * keep the weights elsewhere (ONNX Runtime's, onnx-step.ts) as long as `flush` writes them back into the network
- * and `reload` reads them.
+ * keep the weights elsewhere (ONNX Runtime's, onnx-step.ts) as long as `flush` writes them back into the network.
  */
 import * as tf from '@tensorflow/tfjs'
 
@@ -30,8 +29,6 @@ export interface StepEngine {
   score(images: readonly RgbImage[]): Promise<number[]>
   /** write the engine's weights and BatchNorm statistics into the network (before it is saved) */
   flush(): void
-  /** take the network's weights and statistics (after something other than a step changed them) */
-  reload(): void
   /**
    * Adam's step count and moments, keyed by the index of each trainable variable and shaped like it (tfjs layouts),
    * the same whichever engine wrote them, so a run may resume on the other engine.
@@ -128,8 +125,6 @@ export class TfjsStepEngine implements StepEngine {
   }
 
   flush(): void {}
-
-  reload(): void {}
 
   getState(): Promise<AdamState> {
     return this.adam.getState()
